@@ -1,0 +1,244 @@
+//! The events of the log and the envelope that carries them.
+//!
+//! These types are stored with bincode, which encodes by position, not by
+//! name. So a stored variant or field is never changed or reordered: a new
+//! event is a new variant at the end of [`Event`], and a new shape of an old
+//! event is a new variant too. The envelope's `format` lets a later build
+//! switch encodings without guessing.
+
+use serde::{Deserialize, Serialize};
+
+/// The envelope format written by this build. Bumped only with a new encoding.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// One immutable entry of the log.
+///
+/// Times are stored as UTC microseconds rather than chrono types: chrono's
+/// serde form is a string, which would make every record larger and every
+/// replay slower.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub format: u16,
+    /// Global sequence number, contiguous from 1.
+    pub seq: u64,
+    /// Client-supplied id for idempotent retries, or a generated UUID.
+    pub id: String,
+    /// Business time: when it happened (UTC microseconds).
+    pub occurred_at: i64,
+    /// Server time: when the writer sequenced it (UTC microseconds).
+    pub recorded_at: i64,
+    /// Who wrote it (a token's identity, `demo`, `import`, ...).
+    pub actor: String,
+    pub event: Event,
+}
+
+/// What a seller reports back about a lead they received: the closed loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackStatus {
+    Contacted,
+    MeetingBooked,
+    Won,
+    Lost,
+    NotRelevant,
+}
+
+impl FeedbackStatus {
+    pub const ALL: [FeedbackStatus; 5] = [
+        FeedbackStatus::Contacted,
+        FeedbackStatus::MeetingBooked,
+        FeedbackStatus::Won,
+        FeedbackStatus::Lost,
+        FeedbackStatus::NotRelevant,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedbackStatus::Contacted => "contacted",
+            FeedbackStatus::MeetingBooked => "meeting_booked",
+            FeedbackStatus::Won => "won",
+            FeedbackStatus::Lost => "lost",
+            FeedbackStatus::NotRelevant => "not_relevant",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FeedbackStatus> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// Every event the log can hold. Append new variants at the end only.
+///
+/// No `skip_serializing_if` here: bincode needs every field every time.
+/// Empty optional fields are dropped from the JSON form in [`Event::to_json`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    DivisionCreated {
+        id: String,
+        name: String,
+    },
+    SellerJoined {
+        id: String,
+        name: String,
+        division: String,
+    },
+    LeadGiven {
+        lead: String,
+        from: String,
+        to_division: String,
+        to_seller: Option<String>,
+        customer: String,
+        note: Option<String>,
+        /// Minor units, like order amounts.
+        estimated_value: Option<i64>,
+    },
+    LeadFeedback {
+        lead: String,
+        by: String,
+        status: FeedbackStatus,
+        note: Option<String>,
+    },
+    JointVisit {
+        host: String,
+        guests: Vec<String>,
+        customer: String,
+    },
+    MeetingHeld {
+        seller: String,
+        customer: String,
+        lead: Option<String>,
+    },
+    OrderClosed {
+        order: String,
+        seller: String,
+        customer: String,
+        /// Minor units of `currency` (öre, cents), always > 0.
+        amount: i64,
+        currency: String,
+        lead: Option<String>,
+    },
+    EventVoided {
+        seq: u64,
+        reason: String,
+    },
+    DivisionRenamed {
+        id: String,
+        name: String,
+    },
+    SellerMoved {
+        seller: String,
+        division: String,
+    },
+    SellerLeft {
+        seller: String,
+    },
+    /// A rule set, kept as JSON text so the rule language can grow new fields
+    /// (with defaults) without ever changing this stored variant.
+    RulesPublished {
+        version: u32,
+        rules: String,
+        /// UTC microseconds from which these rules apply.
+        effective_from: i64,
+        /// Re-score all history under these rules instead of only from
+        /// `effective_from` on.
+        retroactive: bool,
+    },
+    CompetitionCreated {
+        id: String,
+        name: String,
+        start: i64,
+        end: i64,
+        divisions: Vec<String>,
+        per_seller: bool,
+        /// Optional own rule set (JSON text); `None` scores with the rules
+        /// in force.
+        rules: Option<String>,
+    },
+    CompetitionClosed {
+        id: String,
+    },
+}
+
+impl Event {
+    /// The `type` name used in the JSON API.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::DivisionCreated { .. } => "division_created",
+            Event::SellerJoined { .. } => "seller_joined",
+            Event::LeadGiven { .. } => "lead_given",
+            Event::LeadFeedback { .. } => "lead_feedback",
+            Event::JointVisit { .. } => "joint_visit",
+            Event::MeetingHeld { .. } => "meeting_held",
+            Event::OrderClosed { .. } => "order_closed",
+            Event::EventVoided { .. } => "event_voided",
+            Event::DivisionRenamed { .. } => "division_renamed",
+            Event::SellerMoved { .. } => "seller_moved",
+            Event::SellerLeft { .. } => "seller_left",
+            Event::RulesPublished { .. } => "rules_published",
+            Event::CompetitionCreated { .. } => "competition_created",
+            Event::CompetitionClosed { .. } => "competition_closed",
+        }
+    }
+
+    /// Activities earn points and can be voided; organisation and leadership
+    /// events shape the game and cannot.
+    pub fn is_activity(&self) -> bool {
+        matches!(
+            self,
+            Event::LeadGiven { .. }
+                | Event::LeadFeedback { .. }
+                | Event::JointVisit { .. }
+                | Event::MeetingHeld { .. }
+                | Event::OrderClosed { .. }
+        )
+    }
+
+    /// The `data` object of the JSON API, in the same shape clients send.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        let tagged = serde_json::to_value(self).unwrap_or(Value::Null);
+        let mut data = match tagged {
+            Value::Object(map) => map
+                .into_iter()
+                .next()
+                .map(|(_, v)| v)
+                .unwrap_or(Value::Null),
+            other => other,
+        };
+        if let Value::Object(map) = &mut data {
+            map.retain(|_, v| !v.is_null());
+            // Times inside events are stored as microseconds; show RFC 3339.
+            for key in ["effective_from", "start", "end"] {
+                if let Some(us) = map.get(key).and_then(Value::as_i64) {
+                    map.insert(
+                        key.into(),
+                        Value::String(crate::domain::time::format_us(us)),
+                    );
+                }
+            }
+            // Rule sets are stored as JSON text; show them as JSON.
+            if let Some(Value::String(text)) = map.get("rules") {
+                if let Ok(parsed) = serde_json::from_str::<Value>(text) {
+                    map.insert("rules".into(), parsed);
+                }
+            }
+        }
+        data
+    }
+}
+
+impl Envelope {
+    /// The JSON form served by `GET /api/v1/events` and exports.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "seq": self.seq,
+            "id": self.id,
+            "type": self.event.type_name(),
+            "occurred_at": crate::domain::time::format_us(self.occurred_at),
+            "recorded_at": crate::domain::time::format_us(self.recorded_at),
+            "actor": self.actor,
+            "data": self.event.to_json(),
+        })
+    }
+}

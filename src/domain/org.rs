@@ -1,0 +1,623 @@
+//! The organisation as the log has built it: divisions, sellers, leads and
+//! orders, and the checks a new event must pass against them.
+//!
+//! Ids arrive as client strings; inside, everything is interned to dense
+//! `u32` indices so the score fold and board sums work on vectors instead of
+//! string maps. Nothing here is ever removed: a seller who left stays (marked
+//! left) so history keeps its names, and a voided lead stays (marked voided).
+
+use std::collections::{HashMap, HashSet};
+
+use crate::domain::event::{Event, FeedbackStatus};
+use crate::domain::time::Day;
+
+pub type SellerIx = u32;
+pub type DivisionIx = u32;
+pub type LeadIx = u32;
+
+#[derive(Debug, Clone)]
+pub struct Division {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Seller {
+    pub id: String,
+    pub name: String,
+    pub division: DivisionIx,
+    pub left: bool,
+    /// Local day of joining and leaving (competitions count heads by them).
+    pub joined_day: Day,
+    pub left_day: Option<Day>,
+    /// Divisions this seller has belonged to, with the day each stint began.
+    pub stints: Vec<(Day, DivisionIx)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lead {
+    pub id: String,
+    pub seq: u64,
+    pub at_us: i64,
+    pub giver: SellerIx,
+    pub giver_division: DivisionIx,
+    pub to_division: DivisionIx,
+    pub to_seller: Option<SellerIx>,
+    pub customer: String,
+    pub estimated_value: Option<i64>,
+    pub voided: bool,
+    /// Seqs of feedback on this lead, in log order.
+    pub feedback: Vec<u64>,
+    /// Seqs of orders that name this lead, in log order.
+    pub orders: Vec<u64>,
+}
+
+/// Why an event cannot be appended. `conflict` ones clash with what the log
+/// already holds (HTTP 409); the rest are invalid against it (HTTP 422).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: &'static str,
+    pub field: Option<String>,
+    pub message: String,
+    pub conflict: bool,
+}
+
+impl Rejection {
+    pub fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        Rejection {
+            code,
+            field: Some(field.to_string()),
+            message: message.into(),
+            conflict: false,
+        }
+    }
+
+    pub fn conflict(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        Rejection {
+            code,
+            field: Some(field.to_string()),
+            message: message.into(),
+            conflict: true,
+        }
+    }
+}
+
+/// What the org knows about each seq, for voids and for scoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqInfo {
+    pub activity: bool,
+    pub voided: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Org {
+    pub divisions: Vec<Division>,
+    pub sellers: Vec<Seller>,
+    pub leads: Vec<Lead>,
+    pub currencies: Vec<String>,
+    division_ix: HashMap<String, DivisionIx>,
+    seller_ix: HashMap<String, SellerIx>,
+    lead_ix: HashMap<String, LeadIx>,
+    order_ids: HashSet<String>,
+    currency_ix: HashMap<String, u16>,
+}
+
+impl Org {
+    pub fn division(&self, id: &str) -> Option<DivisionIx> {
+        self.division_ix.get(id).copied()
+    }
+
+    pub fn seller(&self, id: &str) -> Option<SellerIx> {
+        self.seller_ix.get(id).copied()
+    }
+
+    pub fn lead(&self, id: &str) -> Option<LeadIx> {
+        self.lead_ix.get(id).copied()
+    }
+
+    pub fn has_order(&self, id: &str) -> bool {
+        self.order_ids.contains(id)
+    }
+
+    pub fn currency(&self, code: &str) -> Option<u16> {
+        self.currency_ix.get(code).copied()
+    }
+
+    fn intern_currency(&mut self, code: &str) -> u16 {
+        if let Some(ix) = self.currency_ix.get(code) {
+            return *ix;
+        }
+        let ix = self.currencies.len() as u16;
+        self.currencies.push(code.to_string());
+        self.currency_ix.insert(code.to_string(), ix);
+        ix
+    }
+
+    /// Checks `event` against the org as it stands; `seqs` describes the log
+    /// so far (for voids). Pure: nothing changes.
+    pub fn check(
+        &self,
+        event: &Event,
+        seqs: &dyn Fn(u64) -> Option<SeqInfo>,
+    ) -> Result<(), Rejection> {
+        match event {
+            Event::DivisionCreated { id, .. } => {
+                if self.division(id).is_some() {
+                    return Err(Rejection::conflict(
+                        "duplicate_id",
+                        "data.id",
+                        format!("division '{id}' already exists"),
+                    ));
+                }
+            }
+            Event::SellerJoined { id, division, .. } => {
+                if self.seller(id).is_some() {
+                    return Err(Rejection::conflict(
+                        "duplicate_id",
+                        "data.id",
+                        format!("seller '{id}' already exists"),
+                    ));
+                }
+                self.known_division(division, "data.division")?;
+            }
+            Event::LeadGiven {
+                lead,
+                from,
+                to_division,
+                to_seller,
+                ..
+            } => {
+                if self.lead(lead).is_some() {
+                    return Err(Rejection::conflict(
+                        "duplicate_id",
+                        "data.lead",
+                        format!("lead '{lead}' already exists"),
+                    ));
+                }
+                self.active_seller(from, "data.from")?;
+                let div = self.known_division(to_division, "data.to_division")?;
+                if let Some(to) = to_seller {
+                    let s = self.active_seller(to, "data.to_seller")?;
+                    if self.sellers[s as usize].division != div {
+                        return Err(Rejection::invalid(
+                            "not_in_division",
+                            "data.to_seller",
+                            format!("seller '{to}' is not in division '{to_division}'"),
+                        ));
+                    }
+                    if to == from {
+                        return Err(Rejection::invalid(
+                            "lead_to_self",
+                            "data.to_seller",
+                            "a lead cannot be given to its own giver",
+                        ));
+                    }
+                }
+            }
+            Event::LeadFeedback { lead, by, .. } => {
+                let l = self.open_lead(lead, "data.lead")?;
+                let s = self.active_seller(by, "data.by")?;
+                if self.sellers[s as usize].division != self.leads[l as usize].to_division {
+                    let div = &self.divisions[self.leads[l as usize].to_division as usize].id;
+                    return Err(Rejection::invalid(
+                        "not_in_receiving_division",
+                        "data.by",
+                        format!("seller '{by}' is not in division '{div}', which received lead '{lead}'"),
+                    ));
+                }
+            }
+            Event::JointVisit { host, guests, .. } => {
+                self.active_seller(host, "data.host")?;
+                if guests.is_empty() {
+                    return Err(Rejection::invalid(
+                        "no_guests",
+                        "data.guests",
+                        "a joint visit needs at least one guest",
+                    ));
+                }
+                let mut seen = HashSet::new();
+                for (i, g) in guests.iter().enumerate() {
+                    let field = format!("data.guests[{i}]");
+                    if g == host {
+                        return Err(Rejection::invalid(
+                            "host_among_guests",
+                            &field,
+                            format!("the host '{host}' cannot also be a guest"),
+                        ));
+                    }
+                    if !seen.insert(g.as_str()) {
+                        return Err(Rejection::invalid(
+                            "duplicate_guest",
+                            &field,
+                            format!("guest '{g}' is listed twice"),
+                        ));
+                    }
+                    self.active_seller(g, &field)?;
+                }
+            }
+            Event::MeetingHeld { seller, lead, .. } => {
+                self.active_seller(seller, "data.seller")?;
+                if let Some(lead) = lead {
+                    self.open_lead(lead, "data.lead")?;
+                }
+            }
+            Event::OrderClosed {
+                order,
+                seller,
+                currency,
+                lead,
+                ..
+            } => {
+                if self.has_order(order) {
+                    return Err(Rejection::conflict(
+                        "duplicate_id",
+                        "data.order",
+                        format!("order '{order}' already exists"),
+                    ));
+                }
+                self.active_seller(seller, "data.seller")?;
+                if !is_currency(currency) {
+                    return Err(Rejection::invalid(
+                        "invalid_currency",
+                        "data.currency",
+                        format!("'{currency}' is not an ISO 4217 currency code"),
+                    ));
+                }
+                if let Some(lead) = lead {
+                    self.open_lead(lead, "data.lead")?;
+                }
+            }
+            Event::EventVoided { seq, .. } => match seqs(*seq) {
+                None => {
+                    return Err(Rejection::invalid(
+                        "unknown_seq",
+                        "data.seq",
+                        format!("there is no event with seq {seq}"),
+                    ))
+                }
+                Some(info) if !info.activity => {
+                    return Err(Rejection::invalid(
+                        "not_voidable",
+                        "data.seq",
+                        format!("event {seq} is not an activity; only activities can be voided"),
+                    ))
+                }
+                Some(info) if info.voided => {
+                    return Err(Rejection::conflict(
+                        "already_voided",
+                        "data.seq",
+                        format!("event {seq} is already voided"),
+                    ))
+                }
+                Some(_) => {}
+            },
+            Event::DivisionRenamed { id, .. } => {
+                self.known_division(id, "data.id")?;
+            }
+            Event::SellerMoved { seller, division } => {
+                let s = self.active_seller(seller, "data.seller")?;
+                let d = self.known_division(division, "data.division")?;
+                if self.sellers[s as usize].division == d {
+                    return Err(Rejection::invalid(
+                        "same_division",
+                        "data.division",
+                        format!("seller '{seller}' is already in division '{division}'"),
+                    ));
+                }
+            }
+            Event::SellerLeft { seller } => {
+                self.active_seller(seller, "data.seller")?;
+            }
+            // Rules and competitions are checked by the projection, which
+            // knows the rule versions and competitions.
+            Event::RulesPublished { .. }
+            | Event::CompetitionCreated { .. }
+            | Event::CompetitionClosed { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Records an event that passed [`Org::check`]. Total: an event that
+    /// somehow does not fit (a hand-edited log) changes nothing rather than
+    /// panicking during replay.
+    pub fn apply(&mut self, seq: u64, at_us: i64, day: Day, event: &Event) {
+        match event {
+            Event::DivisionCreated { id, name } => {
+                if self.division(id).is_none() {
+                    self.division_ix
+                        .insert(id.clone(), self.divisions.len() as DivisionIx);
+                    self.divisions.push(Division {
+                        id: id.clone(),
+                        name: name.clone(),
+                    });
+                }
+            }
+            Event::SellerJoined { id, name, division } => {
+                if let (None, Some(d)) = (self.seller(id), self.division(division)) {
+                    self.seller_ix
+                        .insert(id.clone(), self.sellers.len() as SellerIx);
+                    self.sellers.push(Seller {
+                        id: id.clone(),
+                        name: name.clone(),
+                        division: d,
+                        left: false,
+                        joined_day: day,
+                        left_day: None,
+                        stints: vec![(day, d)],
+                    });
+                }
+            }
+            Event::LeadGiven {
+                lead,
+                from,
+                to_division,
+                to_seller,
+                customer,
+                estimated_value,
+                ..
+            } => {
+                if let (None, Some(g), Some(d)) = (
+                    self.lead(lead),
+                    self.seller(from),
+                    self.division(to_division),
+                ) {
+                    self.lead_ix
+                        .insert(lead.clone(), self.leads.len() as LeadIx);
+                    self.leads.push(Lead {
+                        id: lead.clone(),
+                        seq,
+                        at_us,
+                        giver: g,
+                        giver_division: self.sellers[g as usize].division,
+                        to_division: d,
+                        to_seller: to_seller.as_deref().and_then(|s| self.seller(s)),
+                        customer: customer.clone(),
+                        estimated_value: *estimated_value,
+                        voided: false,
+                        feedback: Vec::new(),
+                        orders: Vec::new(),
+                    });
+                }
+            }
+            Event::LeadFeedback { lead, .. } => {
+                if let Some(l) = self.lead(lead) {
+                    self.leads[l as usize].feedback.push(seq);
+                }
+            }
+            Event::OrderClosed {
+                order,
+                lead,
+                currency,
+                ..
+            } => {
+                self.order_ids.insert(order.clone());
+                self.intern_currency(currency);
+                if let Some(l) = lead.as_deref().and_then(|l| self.lead(l)) {
+                    self.leads[l as usize].orders.push(seq);
+                }
+            }
+            Event::DivisionRenamed { id, name } => {
+                if let Some(d) = self.division(id) {
+                    self.divisions[d as usize].name = name.clone();
+                }
+            }
+            Event::SellerMoved { seller, division } => {
+                if let (Some(s), Some(d)) = (self.seller(seller), self.division(division)) {
+                    let s = &mut self.sellers[s as usize];
+                    s.division = d;
+                    s.stints.push((day, d));
+                }
+            }
+            Event::SellerLeft { seller } => {
+                if let Some(s) = self.seller(seller) {
+                    let s = &mut self.sellers[s as usize];
+                    s.left = true;
+                    s.left_day = Some(day);
+                }
+            }
+            Event::JointVisit { .. }
+            | Event::MeetingHeld { .. }
+            | Event::EventVoided { .. }
+            | Event::RulesPublished { .. }
+            | Event::CompetitionCreated { .. }
+            | Event::CompetitionClosed { .. } => {}
+        }
+    }
+
+    fn known_division(&self, id: &str, field: &str) -> Result<DivisionIx, Rejection> {
+        self.division(id).ok_or_else(|| {
+            Rejection::invalid(
+                "unknown_division",
+                field,
+                format!("there is no division '{id}'"),
+            )
+        })
+    }
+
+    fn active_seller(&self, id: &str, field: &str) -> Result<SellerIx, Rejection> {
+        let s = self.seller(id).ok_or_else(|| {
+            Rejection::invalid(
+                "unknown_seller",
+                field,
+                format!("there is no seller '{id}'"),
+            )
+        })?;
+        if self.sellers[s as usize].left {
+            return Err(Rejection::invalid(
+                "seller_left",
+                field,
+                format!("seller '{id}' has left"),
+            ));
+        }
+        Ok(s)
+    }
+
+    fn open_lead(&self, id: &str, field: &str) -> Result<LeadIx, Rejection> {
+        let l = self.lead(id).ok_or_else(|| {
+            Rejection::invalid("unknown_lead", field, format!("there is no lead '{id}'"))
+        })?;
+        if self.leads[l as usize].voided {
+            return Err(Rejection::invalid(
+                "lead_voided",
+                field,
+                format!("lead '{id}' was voided"),
+            ));
+        }
+        Ok(l)
+    }
+
+    /// The division a seller belonged to on a local day.
+    pub fn division_on(&self, seller: SellerIx, day: Day) -> DivisionIx {
+        let s = &self.sellers[seller as usize];
+        s.stints
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= day)
+            .map(|(_, d)| *d)
+            .unwrap_or(s.division)
+    }
+
+    /// Latest non-voided feedback status of a lead, if any.
+    pub fn lead_status(
+        &self,
+        lead: LeadIx,
+        feedback: impl Fn(u64) -> Option<FeedbackStatus>,
+    ) -> Option<FeedbackStatus> {
+        self.leads[lead as usize]
+            .feedback
+            .iter()
+            .rev()
+            .find_map(|seq| feedback(*seq))
+    }
+}
+
+/// ISO 4217 active currency codes.
+const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD \
+BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL \
+GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD \
+KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD \
+OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC \
+SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER \
+ZAR ZMW ZWG ZWL";
+
+pub fn is_currency(code: &str) -> bool {
+    code.len() == 3
+        && code.bytes().all(|b| b.is_ascii_uppercase())
+        && ISO_4217.split_whitespace().any(|c| c == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org() -> Org {
+        let mut o = Org::default();
+        let evs = [
+            Event::DivisionCreated {
+                id: "a".into(),
+                name: "A".into(),
+            },
+            Event::DivisionCreated {
+                id: "b".into(),
+                name: "B".into(),
+            },
+            Event::SellerJoined {
+                id: "anna".into(),
+                name: "Anna".into(),
+                division: "a".into(),
+            },
+            Event::SellerJoined {
+                id: "bo".into(),
+                name: "Bo".into(),
+                division: "b".into(),
+            },
+        ];
+        for (i, e) in evs.iter().enumerate() {
+            o.check(e, &|_| None).unwrap();
+            o.apply(i as u64 + 1, 0, 0, e);
+        }
+        o
+    }
+
+    #[test]
+    fn currency_codes() {
+        assert!(is_currency("SEK") && is_currency("EUR"));
+        assert!(!is_currency("sek") && !is_currency("XXX") && !is_currency("EURO"));
+    }
+
+    #[test]
+    fn rejections_name_the_field() {
+        let o = org();
+        let fb = Event::LeadFeedback {
+            lead: "nope".into(),
+            by: "bo".into(),
+            status: FeedbackStatus::Won,
+            note: None,
+        };
+        assert_eq!(
+            o.check(&fb, &|_| None).unwrap_err().field.as_deref(),
+            Some("data.lead")
+        );
+        let jv = Event::JointVisit {
+            host: "anna".into(),
+            guests: vec!["bo".into(), "anna".into()],
+            customer: "c".into(),
+        };
+        let e = o.check(&jv, &|_| None).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            ("host_among_guests", Some("data.guests[1]"))
+        );
+        let dup = Event::SellerJoined {
+            id: "bo".into(),
+            name: "Bo".into(),
+            division: "a".into(),
+        };
+        assert!(o.check(&dup, &|_| None).unwrap_err().conflict);
+    }
+
+    #[test]
+    fn feedback_only_from_the_receiving_division() {
+        let mut o = org();
+        let lead = Event::LeadGiven {
+            lead: "l1".into(),
+            from: "anna".into(),
+            to_division: "b".into(),
+            to_seller: None,
+            customer: "Acme".into(),
+            note: None,
+            estimated_value: None,
+        };
+        o.check(&lead, &|_| None).unwrap();
+        o.apply(5, 0, 0, &lead);
+        let by_giver = Event::LeadFeedback {
+            lead: "l1".into(),
+            by: "anna".into(),
+            status: FeedbackStatus::Won,
+            note: None,
+        };
+        assert_eq!(
+            o.check(&by_giver, &|_| None).unwrap_err().code,
+            "not_in_receiving_division"
+        );
+        let by_receiver = Event::LeadFeedback {
+            lead: "l1".into(),
+            by: "bo".into(),
+            status: FeedbackStatus::Won,
+            note: None,
+        };
+        o.check(&by_receiver, &|_| None).unwrap();
+    }
+
+    #[test]
+    fn division_on_follows_moves() {
+        let mut o = org();
+        let mv = Event::SellerMoved {
+            seller: "anna".into(),
+            division: "b".into(),
+        };
+        o.apply(9, 0, 10, &mv);
+        assert_eq!(o.division_on(0, 5), 0);
+        assert_eq!(o.division_on(0, 10), 1);
+    }
+}

@@ -1,0 +1,361 @@
+//! The projection: everything the log implies, folded one envelope at a time.
+//!
+//! `apply` is the one fold used for live appends and for replay at start-up,
+//! so a restart cannot disagree with the running server. Scoring is kept in
+//! a [`Scoreboard`] that can be rebuilt from the interned facts alone, which
+//! is how retroactive rules and what-if previews re-score history without
+//! reading the disk.
+
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+
+use crate::domain::event::{Envelope, Event};
+use crate::domain::org::{Org, Rejection, SeqInfo};
+use crate::domain::rules::RuleSet;
+use crate::domain::score::{Fact, FactRec, Scoreboard, Timeline};
+use crate::domain::time::day_index;
+
+/// A competition between divisions over a bounded period.
+#[derive(Debug, Clone)]
+pub struct Competition {
+    pub id: String,
+    pub name: String,
+    pub start_us: i64,
+    pub end_us: i64,
+    pub divisions: Vec<u32>,
+    pub per_seller: bool,
+    pub rules: Option<Arc<RuleSet>>,
+    pub closed: bool,
+    pub created_seq: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Projection {
+    pub tz: Tz,
+    pub org: Org,
+    /// One per seq: `facts[seq - 1]`.
+    pub facts: Vec<FactRec>,
+    pub score: Scoreboard,
+    /// Version of the rules in force; 0 is the built-in default set.
+    pub rules_version: u32,
+    pub competitions: Vec<Competition>,
+}
+
+impl Projection {
+    pub fn new(tz: Tz) -> Self {
+        Projection {
+            tz,
+            org: Org::default(),
+            facts: Vec::new(),
+            score: Scoreboard::new(Timeline::new(RuleSet::default())),
+            rules_version: 0,
+            competitions: Vec::new(),
+        }
+    }
+
+    /// The last applied seq.
+    pub fn seq(&self) -> u64 {
+        self.facts.len() as u64
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        self.score.timeline.current()
+    }
+
+    pub fn seq_info(&self, seq: u64) -> Option<SeqInfo> {
+        let f = seq
+            .checked_sub(1)
+            .and_then(|i| self.facts.get(i as usize))?;
+        Some(SeqInfo {
+            activity: !matches!(f.fact, Fact::Other),
+            voided: f.voided,
+        })
+    }
+
+    pub fn competition(&self, id: &str) -> Option<&Competition> {
+        self.competitions.iter().find(|c| c.id == id)
+    }
+
+    /// Checks an event against the state. Pure.
+    pub fn check(&self, event: &Event) -> Result<(), Rejection> {
+        self.org.check(event, &|seq| self.seq_info(seq))?;
+        match event {
+            Event::RulesPublished { version, rules, .. } => {
+                if *version != self.rules_version + 1 {
+                    return Err(Rejection::conflict(
+                        "stale_version",
+                        "version",
+                        format!(
+                            "rules are at version {}; the next is {}",
+                            self.rules_version,
+                            self.rules_version + 1
+                        ),
+                    ));
+                }
+                parse_rules(rules)
+                    .map_err(|(field, msg)| Rejection::invalid("invalid_rules", &field, msg))?;
+            }
+            Event::CompetitionCreated {
+                id,
+                start,
+                end,
+                divisions,
+                rules,
+                ..
+            } => {
+                if self.competition(id).is_some() {
+                    return Err(Rejection::conflict(
+                        "duplicate_id",
+                        "id",
+                        format!("competition '{id}' already exists"),
+                    ));
+                }
+                if end <= start {
+                    return Err(Rejection::invalid(
+                        "invalid_period",
+                        "end",
+                        "end must be after start",
+                    ));
+                }
+                if divisions.is_empty() {
+                    return Err(Rejection::invalid(
+                        "no_divisions",
+                        "divisions",
+                        "name at least one division",
+                    ));
+                }
+                for (i, d) in divisions.iter().enumerate() {
+                    if self.org.division(d).is_none() {
+                        return Err(Rejection::invalid(
+                            "unknown_division",
+                            &format!("divisions[{i}]"),
+                            format!("there is no division '{d}'"),
+                        ));
+                    }
+                    if divisions[..i].contains(d) {
+                        return Err(Rejection::invalid(
+                            "duplicate_division",
+                            &format!("divisions[{i}]"),
+                            format!("division '{d}' is listed twice"),
+                        ));
+                    }
+                }
+                if let Some(rules) = rules {
+                    parse_rules(rules).map_err(|(field, msg)| {
+                        Rejection::invalid("invalid_rules", &format!("rules.{field}"), msg)
+                    })?;
+                }
+            }
+            Event::CompetitionClosed { id } => match self.competition(id) {
+                None => {
+                    return Err(Rejection::invalid(
+                        "unknown_competition",
+                        "id",
+                        format!("there is no competition '{id}'"),
+                    ))
+                }
+                Some(c) if c.closed => {
+                    return Err(Rejection::conflict(
+                        "already_closed",
+                        "id",
+                        format!("competition '{id}' is closed"),
+                    ))
+                }
+                Some(_) => {}
+            },
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Folds one envelope in. Total: replay never panics on a strange log.
+    pub fn apply(&mut self, env: &Envelope) {
+        let day = day_index(env.occurred_at, self.tz);
+        self.org.apply(env.seq, env.occurred_at, day, &env.event);
+        let fact = self.fact_of(&env.event);
+        self.facts.push(FactRec {
+            at_us: env.occurred_at,
+            day,
+            voided: false,
+            fact,
+        });
+        let seq = self.seq();
+        match &env.event {
+            Event::EventVoided { seq: target, .. } => self.void(*target),
+            Event::RulesPublished {
+                version,
+                rules,
+                effective_from,
+                retroactive,
+            } => {
+                if let Ok(rules) = parse_rules(rules) {
+                    let mut timeline = self.score.timeline.clone();
+                    let from_day = day_index(*effective_from, self.tz);
+                    timeline.publish(*effective_from, from_day, Arc::new(rules), *retroactive);
+                    self.rules_version = *version;
+                    self.score = Scoreboard::build(timeline, &self.facts, &self.org);
+                }
+            }
+            Event::CompetitionCreated {
+                id,
+                name,
+                start,
+                end,
+                divisions,
+                per_seller,
+                rules,
+            } => {
+                self.competitions.push(Competition {
+                    id: id.clone(),
+                    name: name.clone(),
+                    start_us: *start,
+                    end_us: *end,
+                    divisions: divisions
+                        .iter()
+                        .filter_map(|d| self.org.division(d))
+                        .collect(),
+                    per_seller: *per_seller,
+                    rules: rules
+                        .as_deref()
+                        .and_then(|r| parse_rules(r).ok())
+                        .map(Arc::new),
+                    closed: false,
+                    created_seq: seq,
+                });
+            }
+            Event::CompetitionClosed { id } => {
+                if let Some(c) = self.competitions.iter_mut().find(|c| c.id == *id) {
+                    c.closed = true;
+                }
+            }
+            _ => self.score.add(seq, &self.facts, &self.org),
+        }
+    }
+
+    /// Interns an event into the fact the scorer reads, resolving each
+    /// seller's division as it is now, at the time of the event.
+    fn fact_of(&self, event: &Event) -> Fact {
+        let org = &self.org;
+        let div = |s: u32| org.sellers[s as usize].division;
+        match event {
+            Event::LeadGiven { lead, .. } => match org.lead(lead) {
+                Some(l) => {
+                    let rec = &org.leads[l as usize];
+                    Fact::Lead {
+                        lead: l,
+                        giver: rec.giver,
+                        giver_division: rec.giver_division,
+                        to_division: rec.to_division,
+                    }
+                }
+                None => Fact::Other,
+            },
+            Event::LeadFeedback {
+                lead, by, status, ..
+            } => match (org.lead(lead), org.seller(by)) {
+                (Some(l), Some(b)) => Fact::Feedback {
+                    lead: l,
+                    by: b,
+                    by_division: div(b),
+                    status: *status,
+                    giver_division: div(org.leads[l as usize].giver),
+                },
+                _ => Fact::Other,
+            },
+            Event::JointVisit { host, guests, .. } => match org.seller(host) {
+                Some(h) => Fact::JointVisit {
+                    host: h,
+                    host_division: div(h),
+                    guests: guests
+                        .iter()
+                        .filter_map(|g| org.seller(g))
+                        .map(|g| (g, div(g)))
+                        .collect(),
+                },
+                None => Fact::Other,
+            },
+            Event::MeetingHeld { seller, .. } => match org.seller(seller) {
+                Some(s) => Fact::Meeting {
+                    seller: s,
+                    division: div(s),
+                },
+                None => Fact::Other,
+            },
+            Event::OrderClosed {
+                seller,
+                amount,
+                currency,
+                lead,
+                ..
+            } => match org.seller(seller) {
+                Some(s) => {
+                    let lead = lead.as_deref().and_then(|l| org.lead(l));
+                    Fact::Order {
+                        seller: s,
+                        division: div(s),
+                        amount: *amount,
+                        currency: org.currency(currency).unwrap_or(u16::MAX),
+                        lead: lead.map(|l| (l, div(org.leads[l as usize].giver))),
+                    }
+                }
+                None => Fact::Other,
+            },
+            _ => Fact::Other,
+        }
+    }
+
+    /// Takes back what `target` gave, and re-scores the events whose points
+    /// hang on it (everything on the same lead), so the result equals a log
+    /// in which `target` never counted.
+    fn void(&mut self, target: u64) {
+        let Some(rec) = target
+            .checked_sub(1)
+            .and_then(|i| self.facts.get(i as usize))
+        else {
+            return;
+        };
+        if rec.voided {
+            return;
+        }
+        let lead = match &rec.fact {
+            Fact::Lead { lead, .. } | Fact::Feedback { lead, .. } => Some(*lead),
+            _ => None,
+        };
+        let mut group = vec![target];
+        if let Some(l) = lead.and_then(|l| self.org.leads.get(l as usize)) {
+            group.extend(
+                l.feedback
+                    .iter()
+                    .chain(l.orders.iter())
+                    .copied()
+                    .filter(|s| *s != target),
+            );
+            group.push(l.seq);
+            group.sort_unstable();
+            group.dedup();
+        }
+        for s in &group {
+            self.score.remove(*s, &self.facts, &self.org);
+        }
+        if let Some(rec) = self.facts.get_mut(target as usize - 1) {
+            rec.voided = true;
+        }
+        if let Some(Fact::Lead { lead, .. }) = self.facts.get(target as usize - 1).map(|r| &r.fact)
+        {
+            if let Some(l) = self.org.leads.get_mut(*lead as usize) {
+                l.voided = true;
+            }
+        }
+        for s in &group {
+            self.score.add(*s, &self.facts, &self.org);
+        }
+    }
+}
+
+/// Parses stored or submitted rule-set JSON text.
+pub fn parse_rules(text: &str) -> Result<RuleSet, (String, String)> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| (String::new(), e.to_string()))?;
+    RuleSet::from_json(&value).map_err(|e| (e.field, e.message))
+}

@@ -1,0 +1,359 @@
+//! Point rules: what earns points, as data.
+//!
+//! A rule set is plain JSON so leaders can edit it and the log can keep it as
+//! text. Every field has a default, so an old stored rule set still parses
+//! when the language grows, and a draft may name only what it changes.
+//! Points are integers; multipliers and shares are whole percentages so that
+//! scoring is exact and the same on every machine.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of points a seller can earn. A board's points are their sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreKind {
+    /// Giving a lead to a colleague.
+    Lead,
+    /// Reporting back on a lead one received.
+    Feedback,
+    /// Joining or hosting a joint customer visit.
+    JointVisit,
+    /// Holding a customer meeting.
+    Meeting,
+    /// Closing an order.
+    Order,
+    /// The giver's share of an order that came from their lead (give to get).
+    LeadShare,
+    /// Bonus to the giver when their lead is reported won.
+    LeadWon,
+}
+
+pub const KIND_COUNT: usize = 7;
+
+impl ScoreKind {
+    pub const ALL: [ScoreKind; KIND_COUNT] = [
+        ScoreKind::Lead,
+        ScoreKind::Feedback,
+        ScoreKind::JointVisit,
+        ScoreKind::Meeting,
+        ScoreKind::Order,
+        ScoreKind::LeadShare,
+        ScoreKind::LeadWon,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScoreKind::Lead => "lead",
+            ScoreKind::Feedback => "feedback",
+            ScoreKind::JointVisit => "joint_visit",
+            ScoreKind::Meeting => "meeting",
+            ScoreKind::Order => "order",
+            ScoreKind::LeadShare => "lead_share",
+            ScoreKind::LeadWon => "lead_won",
+        }
+    }
+}
+
+/// A complete rule set. See the README for a worked example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuleSet {
+    /// Points for giving a lead.
+    pub lead_given: i64,
+    /// Points for the first feedback on a lead, to the seller who reports it.
+    pub lead_feedback: i64,
+    /// Extra points when that first feedback comes within
+    /// `timely_feedback_days` of the lead.
+    pub timely_feedback_bonus: i64,
+    pub timely_feedback_days: i64,
+    /// Points for holding a meeting.
+    pub meeting_held: i64,
+    /// Joint visit points for the host, and for each guest.
+    pub joint_visit_host: i64,
+    pub joint_visit_guest: i64,
+    /// Percent applied to leads and joint visits that cross divisions
+    /// (200 = double). Work inside one's own division is not cross-selling
+    /// and scores the plain points.
+    pub cross_division_multiplier_pct: i64,
+    pub order: OrderRule,
+    /// Percent of an order's points that also goes to the giver of the lead
+    /// it came from. The closer keeps all their points: giving costs nobody.
+    pub giver_share_pct: i64,
+    /// Bonus to the giver when their lead is first reported `won`.
+    pub lead_won_bonus: i64,
+    /// Most points a seller can earn per kind per local day (anti-gaming).
+    /// Kinds not listed are uncapped.
+    pub daily_caps: BTreeMap<ScoreKind, i64>,
+}
+
+/// Order points: `base + per_unit_points × ⌊amount in reference minor units
+/// ÷ unit⌋`. Amounts in other currencies are converted with `rates`; an
+/// order in a currency without a rate earns the base only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderRule {
+    pub base: i64,
+    pub per_unit_points: i64,
+    /// Size of one unit, in minor units of `currency` (100000 = 1,000.00).
+    pub unit: i64,
+    /// The reference currency (ISO 4217).
+    pub currency: String,
+    /// Reference minor units per minor unit of another currency.
+    pub rates: BTreeMap<String, f64>,
+}
+
+impl Default for OrderRule {
+    fn default() -> Self {
+        OrderRule {
+            base: 20,
+            per_unit_points: 1,
+            unit: 1_000_000,
+            currency: "SEK".into(),
+            rates: [
+                ("EUR", 11.5),
+                ("USD", 10.5),
+                ("NOK", 1.0),
+                ("DKK", 1.55),
+                ("GBP", 13.5),
+            ]
+            .into_iter()
+            .map(|(c, r)| (c.to_string(), r))
+            .collect(),
+        }
+    }
+}
+
+impl Default for RuleSet {
+    fn default() -> Self {
+        RuleSet {
+            lead_given: 10,
+            lead_feedback: 3,
+            timely_feedback_bonus: 2,
+            timely_feedback_days: 2,
+            meeting_held: 5,
+            joint_visit_host: 8,
+            joint_visit_guest: 8,
+            cross_division_multiplier_pct: 200,
+            order: OrderRule::default(),
+            giver_share_pct: 25,
+            lead_won_bonus: 15,
+            daily_caps: BTreeMap::new(),
+        }
+    }
+}
+
+/// A rule set that breaks a rule, with the JSON path of the culprit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleError {
+    pub field: String,
+    pub message: String,
+}
+
+impl RuleSet {
+    /// Parses and validates a rule set from JSON, naming the field at fault.
+    pub fn from_json(value: &serde_json::Value) -> Result<RuleSet, RuleError> {
+        let rules: RuleSet = serde_json::from_value(value.clone()).map_err(|e| {
+            let msg = e.to_string();
+            let field = unknown_field_name(&msg).unwrap_or_default();
+            RuleError {
+                field,
+                message: msg,
+            }
+        })?;
+        rules.validate()?;
+        Ok(rules)
+    }
+
+    pub fn validate(&self) -> Result<(), RuleError> {
+        let non_negative = [
+            ("lead_given", self.lead_given),
+            ("lead_feedback", self.lead_feedback),
+            ("timely_feedback_bonus", self.timely_feedback_bonus),
+            ("timely_feedback_days", self.timely_feedback_days),
+            ("meeting_held", self.meeting_held),
+            ("joint_visit_host", self.joint_visit_host),
+            ("joint_visit_guest", self.joint_visit_guest),
+            (
+                "cross_division_multiplier_pct",
+                self.cross_division_multiplier_pct,
+            ),
+            ("lead_won_bonus", self.lead_won_bonus),
+            ("order.base", self.order.base),
+            ("order.per_unit_points", self.order.per_unit_points),
+        ];
+        for (field, v) in non_negative {
+            if !(0..=1_000_000).contains(&v) {
+                return Err(err(field, "must be between 0 and 1000000"));
+            }
+        }
+        if !(0..=100).contains(&self.giver_share_pct) {
+            return Err(err("giver_share_pct", "must be a percentage from 0 to 100"));
+        }
+        if self.cross_division_multiplier_pct > 10_000 {
+            return Err(err(
+                "cross_division_multiplier_pct",
+                "must be at most 10000 (100x)",
+            ));
+        }
+        if self.timely_feedback_days > 365 {
+            return Err(err("timely_feedback_days", "must be at most 365"));
+        }
+        if self.order.unit <= 0 {
+            return Err(err(
+                "order.unit",
+                "must be a positive number of minor units",
+            ));
+        }
+        if !crate::domain::org::is_currency(&self.order.currency) {
+            return Err(err("order.currency", "must be an ISO 4217 currency code"));
+        }
+        for (cur, rate) in &self.order.rates {
+            if !crate::domain::org::is_currency(cur) {
+                return Err(err(
+                    &format!("order.rates.{cur}"),
+                    "must be an ISO 4217 currency code",
+                ));
+            }
+            if !rate.is_finite() || *rate < 0.0 || *rate > 1e6 {
+                return Err(err(
+                    &format!("order.rates.{cur}"),
+                    "must be a rate from 0 to 1000000",
+                ));
+            }
+        }
+        for (kind, cap) in &self.daily_caps {
+            if *cap < 0 {
+                return Err(err(
+                    &format!("daily_caps.{}", kind.as_str()),
+                    "must not be negative",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Applies the cross-division multiplier where it belongs.
+    pub fn crossed(&self, points: i64, cross_division: bool) -> i64 {
+        if cross_division {
+            points.saturating_mul(self.cross_division_multiplier_pct) / 100
+        } else {
+            points
+        }
+    }
+
+    /// Points for an order of `amount` minor units of `currency`.
+    pub fn order_points(&self, amount: i64, currency: &str) -> i64 {
+        let o = &self.order;
+        let reference = if currency == o.currency {
+            Some(amount)
+        } else {
+            o.rates
+                .get(currency)
+                .map(|rate| (amount as f64 * rate).floor() as i64)
+        };
+        let units = reference.map(|r| r / o.unit).unwrap_or(0);
+        o.base
+            .saturating_add(units.saturating_mul(o.per_unit_points))
+    }
+
+    /// The giver's share of `order_points`, rounded down.
+    pub fn giver_share(&self, order_points: i64) -> i64 {
+        order_points.saturating_mul(self.giver_share_pct) / 100
+    }
+
+    /// The daily cap for a kind, if any.
+    pub fn cap(&self, kind: ScoreKind) -> Option<i64> {
+        self.daily_caps.get(&kind).copied()
+    }
+}
+
+fn err(field: &str, message: &str) -> RuleError {
+    RuleError {
+        field: field.to_string(),
+        message: format!("{field} {message}"),
+    }
+}
+
+/// serde names an unknown field as "unknown field `x`"; pull out `x`.
+fn unknown_field_name(msg: &str) -> Option<String> {
+    let rest = msg.split("field `").nth(1)?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn default_rules_are_valid_and_round_trip() {
+        let r = RuleSet::default();
+        r.validate().unwrap();
+        assert_eq!(RuleSet::from_json(&r.to_json()).unwrap(), r);
+    }
+
+    #[test]
+    fn partial_draft_fills_defaults() {
+        let r = RuleSet::from_json(&json!({"lead_given": 42})).unwrap();
+        assert_eq!(r.lead_given, 42);
+        assert_eq!(r.meeting_held, RuleSet::default().meeting_held);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let e = RuleSet::from_json(&json!({"giver_share_pct": 101})).unwrap_err();
+        assert_eq!(e.field, "giver_share_pct");
+        let e = RuleSet::from_json(&json!({"daily_caps": {"lead": -1}})).unwrap_err();
+        assert_eq!(e.field, "daily_caps.lead");
+        let e = RuleSet::from_json(&json!({"bogus_kind": 1})).unwrap_err();
+        assert_eq!(e.field, "bogus_kind");
+        let e = RuleSet::from_json(&json!({"order": {"unit": 0}})).unwrap_err();
+        assert_eq!(e.field, "order.unit");
+        assert!(RuleSet::from_json(&json!({"daily_caps": {"unknown": 5}})).is_err());
+    }
+
+    #[test]
+    fn multiplier_only_across_divisions() {
+        let r = RuleSet::default();
+        assert_eq!(r.crossed(10, false), 10);
+        assert_eq!(r.crossed(10, true), 20);
+        let r = RuleSet {
+            cross_division_multiplier_pct: 150,
+            ..RuleSet::default()
+        };
+        assert_eq!(r.crossed(5, true), 7, "rounds down");
+    }
+
+    #[test]
+    fn order_points_base_plus_units_with_conversion() {
+        let r = RuleSet::default();
+        // 25,000.00 SEK = 2,500,000 minor units = 2 whole units of 1,000,000.
+        assert_eq!(r.order_points(2_500_000, "SEK"), 20 + 2);
+        // 1,000.00 EUR = 100,000 cents = 1,150,000 SEK öre = 1 unit.
+        assert_eq!(r.order_points(100_000, "EUR"), 21);
+        // Unknown currency: base only.
+        assert_eq!(r.order_points(999_999_999, "JPY"), 20);
+    }
+
+    #[test]
+    fn giver_share_rounds_down() {
+        let r = RuleSet::default();
+        assert_eq!(r.giver_share(22), 5);
+        assert_eq!(r.giver_share(0), 0);
+        let r = RuleSet {
+            giver_share_pct: 100,
+            ..RuleSet::default()
+        };
+        assert_eq!(r.giver_share(22), 22);
+    }
+}

@@ -1,0 +1,98 @@
+//! `crossboard serve`: open the data dir, replay, optionally seed the demo,
+//! listen, and on SIGINT/SIGTERM stop accepting, let in-flight appends
+//! finish, flush and exit cleanly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::api::{router, Api};
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub data: PathBuf,
+    pub demo: bool,
+    pub tz: Option<String>,
+    /// Seconds between demo trickle events (on average).
+    pub demo_every: f64,
+}
+
+pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    let core = crate::app::start(&opts.data, opts.tz.as_deref())?;
+    tracing::info!(
+        events = core.replay.events,
+        seconds = core.replay.seconds,
+        "log replayed"
+    );
+    let api = Api {
+        shared: core.shared.clone(),
+        writer: core.writer.clone(),
+    };
+
+    let mut trickle = None;
+    if opts.demo {
+        if core
+            .shared
+            .committed
+            .load(std::sync::atomic::Ordering::Acquire)
+            == 0
+        {
+            let n = crate::demo::seed(&core.writer).await?;
+            tracing::info!(events = n, "demo organisation seeded");
+        }
+        trickle = Some(crate::demo::spawn_trickle(
+            core.writer.clone(),
+            Duration::from_secs_f64(opts.demo_every.max(0.05)),
+        ));
+    }
+
+    let listener = TcpListener::bind(opts.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", opts.addr))?;
+    let local = listener.local_addr()?;
+    // Tests and scripts read this line to find the port when --addr uses :0.
+    println!("crossboard listening on http://{local}");
+    tracing::info!(addr = %local, data = %opts.data.display(), "serving");
+
+    axum::serve(listener, router(api))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+
+    tracing::info!("stopping: finishing in-flight appends");
+    if let Some(t) = trickle {
+        t.abort();
+    }
+    core.writer.stop().await;
+    let thread = core.writer_thread;
+    tokio::task::spawn_blocking(move || thread.join())
+        .await?
+        .ok();
+    core.shared.log.flush()?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,244 @@
+//! The single writer: the only code that appends to the log.
+//!
+//! It runs on its own OS thread because its work is a blocking loop of
+//! validate → write → fsync. Whatever queued up while the previous flush ran
+//! becomes the next batch, so under load many events share one flush (group
+//! commit) and at idle an event is flushed alone without waiting.
+//!
+//! The projection is updated under its write lock, and that lock is held
+//! until the batch is on disk: a reader never sees an event that is not yet
+//! durable, and a caller is answered only after the flush returned.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{RwLock, RwLockWriteGuard};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::domain::event::{Envelope, Event, FORMAT_VERSION};
+use crate::domain::org::Rejection;
+use crate::domain::Projection;
+use crate::store::Log;
+
+/// Most events in one batch; bounds the time readers wait on one flush.
+const MAX_BATCH: usize = 4096;
+
+/// A request to append one event.
+#[derive(Debug, Clone)]
+pub struct Append {
+    /// Client id for idempotent retries; a UUID is generated when absent.
+    pub id: Option<String>,
+    /// Business time in UTC microseconds; now when absent.
+    pub occurred_at: Option<i64>,
+    pub actor: String,
+    pub event: Event,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// A new event at this seq.
+    Created(u64),
+    /// A retry of an event already in the log at this seq.
+    Existing(u64),
+}
+
+impl Appended {
+    pub fn seq(self) -> u64 {
+        match self {
+            Appended::Created(s) | Appended::Existing(s) => s,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppendError {
+    Rejected(Rejection),
+    /// The id is taken by a different event.
+    IdConflict {
+        id: String,
+        seq: u64,
+    },
+    /// Storage failed or the writer stopped: nothing was acknowledged.
+    Unavailable(String),
+}
+
+pub type Reply = Result<(Appended, String), AppendError>;
+
+enum Msg {
+    Append(Box<Append>, oneshot::Sender<Reply>),
+    Stop,
+}
+
+/// The state every ring shares: the log, the projection and the writer.
+pub struct Shared {
+    pub log: Log,
+    pub projection: RwLock<Projection>,
+    /// Highest seq that is on disk; readers of the log stop there.
+    pub committed: AtomicU64,
+    /// Set when a flush failed: the writer refuses further appends until a
+    /// restart, since memory and disk may disagree.
+    pub failed: AtomicBool,
+    /// Ticks with the committed seq after every batch (live push listens).
+    pub changes: watch::Sender<u64>,
+}
+
+/// The handle callers use to reach the writer thread.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Msg>,
+}
+
+impl Writer {
+    /// Starts the writer thread over an already replayed projection.
+    pub fn start(shared: Arc<Shared>) -> (Writer, std::thread::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(MAX_BATCH);
+        let handle = std::thread::Builder::new()
+            .name("crossboard-writer".into())
+            .spawn(move || run(shared, rx))
+            .unwrap_or_else(|e| panic!("cannot start the writer thread: {e}"));
+        (Writer { tx }, handle)
+    }
+
+    /// Queues an append and returns where its answer will arrive. Queuing in
+    /// order keeps order, so a caller may queue many before awaiting any.
+    pub async fn submit(&self, append: Append) -> oneshot::Receiver<Reply> {
+        let (tx, rx) = oneshot::channel();
+        // A closed channel drops `tx`, which the receiver reports as stopped.
+        let _ = self.tx.send(Msg::Append(Box::new(append), tx)).await;
+        rx
+    }
+
+    pub async fn append(&self, append: Append) -> Reply {
+        self.submit(append)
+            .await
+            .await
+            .unwrap_or_else(|_| Err(AppendError::Unavailable("the writer has stopped".into())))
+    }
+
+    /// Asks the writer to finish what is queued and stop.
+    pub async fn stop(&self) {
+        let _ = self.tx.send(Msg::Stop).await;
+    }
+}
+
+fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Msg>) {
+    let mut msgs = Vec::with_capacity(MAX_BATCH);
+    loop {
+        msgs.clear();
+        match rx.blocking_recv() {
+            Some(m) => msgs.push(m),
+            None => return,
+        }
+        while msgs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(m) => msgs.push(m),
+                Err(_) => break,
+            }
+        }
+        let stop = msgs.iter().any(|m| matches!(m, Msg::Stop));
+        commit_batch(&shared, std::mem::take(&mut msgs));
+        if stop {
+            return;
+        }
+    }
+}
+
+/// Validates, sequences, writes and flushes one batch, then answers.
+fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
+    let mut state = shared.projection.write();
+    let mut batch: Vec<Envelope> = Vec::with_capacity(msgs.len());
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    // Answers wait until the flush; an answer that does not depend on this
+    // batch being durable could go early, but ordering them is simpler.
+    let mut pending: Vec<(oneshot::Sender<Reply>, Reply)> = Vec::with_capacity(msgs.len());
+    for msg in msgs {
+        let Msg::Append(append, reply) = msg else {
+            continue;
+        };
+        let outcome = if shared.failed.load(Ordering::Acquire) {
+            Err(AppendError::Unavailable(
+                "storage failed earlier; restart crossboard".into(),
+            ))
+        } else {
+            sequence(shared, &mut state, &mut batch, &mut by_id, *append)
+        };
+        pending.push((reply, outcome));
+    }
+    if !batch.is_empty() {
+        if let Err(e) = shared.log.append(&batch) {
+            tracing::error!(error = %e, events = batch.len(), "flush failed; refusing appends until restart");
+            shared.failed.store(true, Ordering::Release);
+            for (_, outcome) in pending.iter_mut() {
+                if outcome.is_ok() {
+                    *outcome = Err(AppendError::Unavailable(format!("not stored: {e}")));
+                }
+            }
+        } else {
+            let last = batch[batch.len() - 1].seq;
+            shared.committed.store(last, Ordering::Release);
+            tracing::debug!(events = batch.len(), last_seq = last, "batch committed");
+        }
+    }
+    RwLockWriteGuard::unlock_fair(state);
+    if let Some(env) = batch.last() {
+        if !shared.failed.load(Ordering::Acquire) {
+            shared.changes.send_replace(env.seq);
+        }
+    }
+    for (reply, outcome) in pending {
+        let _ = reply.send(outcome);
+    }
+}
+
+fn sequence(
+    shared: &Shared,
+    state: &mut Projection,
+    batch: &mut Vec<Envelope>,
+    by_id: &mut HashMap<String, usize>,
+    append: Append,
+) -> Reply {
+    if let Some(id) = &append.id {
+        // A retry: in this batch, or already on disk.
+        let earlier = match by_id.get(id) {
+            Some(i) => Some(batch[*i].clone()),
+            None => match shared.log.seq_for_id(id) {
+                Ok(Some(seq)) => match shared.log.get(seq) {
+                    Ok(env) => env,
+                    Err(e) => return Err(AppendError::Unavailable(e.to_string())),
+                },
+                Ok(None) => None,
+                Err(e) => return Err(AppendError::Unavailable(e.to_string())),
+            },
+        };
+        if let Some(prev) = earlier {
+            let same_time = append.occurred_at.is_none_or(|t| t == prev.occurred_at);
+            return if prev.event == append.event && same_time {
+                Ok((Appended::Existing(prev.seq), prev.id))
+            } else {
+                Err(AppendError::IdConflict {
+                    id: id.clone(),
+                    seq: prev.seq,
+                })
+            };
+        }
+    }
+    state.check(&append.event).map_err(AppendError::Rejected)?;
+    let now = crate::domain::time::micros(chrono::Utc::now());
+    let env = Envelope {
+        format: FORMAT_VERSION,
+        seq: state.seq() + 1,
+        id: append
+            .id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        occurred_at: append.occurred_at.unwrap_or(now),
+        recorded_at: now,
+        actor: append.actor,
+        event: append.event,
+    };
+    state.apply(&env);
+    by_id.insert(env.id.clone(), batch.len());
+    let reply = Ok((Appended::Created(env.seq), env.id.clone()));
+    batch.push(env);
+    reply
+}
