@@ -14,6 +14,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Extra members of the error object (e.g. `current_version` on a 409).
+    pub extra: Option<(&'static str, serde_json::Value)>,
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            extra: None,
         }
     }
 
@@ -33,6 +36,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: Some(field.into()),
+            extra: None,
         }
     }
 
@@ -42,6 +46,11 @@ impl ApiError {
 
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn with_extra(mut self, key: &'static str, value: serde_json::Value) -> Self {
+        self.extra = Some((key, value));
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -62,6 +71,7 @@ impl From<Rejection> for ApiError {
             code: r.code,
             message: r.message,
             field: r.field,
+            extra: None,
         }
     }
 }
@@ -88,6 +98,9 @@ impl IntoResponse for ApiError {
         let mut err = serde_json::json!({"code": self.code, "message": self.message});
         if let Some(field) = self.field {
             err["field"] = serde_json::Value::String(field);
+        }
+        if let Some((key, value)) = self.extra {
+            err[key] = value;
         }
         (self.status, Json(serde_json::json!({ "error": err }))).into_response()
     }

@@ -1,8 +1,10 @@
 //! The HTTP ring: axum routes that turn requests into writer commands and
 //! projection reads. Handlers stay thin; the rules live in `domain`.
 
+pub mod competitions;
 pub mod error;
 pub mod input;
+pub mod rules;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -42,6 +44,9 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/sellers", get(list_sellers))
         .route("/api/v1/sellers/{id}", get(get_seller))
         .route("/api/v1/divisions", get(list_divisions))
+        .route("/api/v1/collaboration", get(get_collaboration))
+        .merge(rules::routes())
+        .merge(competitions::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -288,4 +293,12 @@ async fn list_divisions(State(api): State<Api>) -> Json<Value> {
         .map(|d| json!({"id": d.id, "name": d.name}))
         .collect();
     Json(json!({"divisions": divisions}))
+}
+
+async fn get_collaboration(State(api): State<Api>, q: Params) -> Result<Json<Value>, ApiError> {
+    let q = params(q)?;
+    let (kind, at) = window_params(&q)?;
+    let p = api.shared.projection.read();
+    let window = Window::containing(kind, at, p.tz);
+    Ok(Json(board::collaboration(&p, &window)))
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::event::FeedbackStatus;
-use crate::domain::org::{Org, SellerIx};
+use crate::domain::org::{DivisionIx, Org, SellerIx};
 use crate::domain::projection::Projection;
 use crate::domain::ranking::rank_by;
 use crate::domain::rules::{ScoreKind, KIND_COUNT};
@@ -202,9 +202,17 @@ fn fraction(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| (num as f64 / den as f64 * 1000.0).round() / 1000.0)
 }
 
-/// Lead-loop figures for the sellers `who` selects (one seller, or everyone
-/// in a division).
-pub fn lead_stats(p: &Projection, who: impl Fn(SellerIx) -> bool) -> LeadStats {
+/// Whose lead-loop figures: one seller's, or one division's (leads it gave
+/// and received, orders its sellers closed, by division at the time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Seller(SellerIx),
+    Division(DivisionIx),
+}
+
+/// Lead-loop figures for leads given within `[from_us, to_us)` and orders
+/// closed within it.
+pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64) -> LeadStats {
     let org = &p.org;
     let feedback_of = |seq: u64| match p.facts.fact(seq) {
         Some(rec) if !rec.voided => match &rec.fact {
@@ -213,6 +221,7 @@ pub fn lead_stats(p: &Projection, who: impl Fn(SellerIx) -> bool) -> LeadStats {
         },
         _ => None,
     };
+    let in_range = |at: i64| at >= from_us && at < to_us;
     let mut st = LeadStats::default();
     let (mut answered, mut hours_sum, mut won_given) = (0u64, 0f64, 0u64);
     for l in org.leads.iter().filter(|l| !l.voided) {
@@ -221,42 +230,55 @@ pub fn lead_stats(p: &Projection, who: impl Fn(SellerIx) -> bool) -> LeadStats {
             .feedback
             .iter()
             .any(|s| matches!(feedback_of(*s), Some((FeedbackStatus::Won, _, _))));
-        let gave = who(l.giver);
-        let received = match l.to_seller {
-            Some(t) => who(t),
-            None => first.is_some_and(|(_, by, _)| who(by)),
+        let (gave, received) = match who {
+            Who::Seller(s) => (
+                l.giver == s,
+                match l.to_seller {
+                    Some(t) => t == s,
+                    None => first.is_some_and(|(_, by, _)| by == s),
+                },
+            ),
+            Who::Division(d) => (l.giver_division == d, l.to_division == d),
         };
-        if gave {
-            st.leads_given += 1;
-            won_given += won as u64;
-        }
-        if received {
-            st.leads_received += 1;
-            if let Some((_, _, at)) = first {
-                answered += 1;
-                hours_sum += (at - l.at_us).max(0) as f64 / 3.6e9;
+        if in_range(l.at_us) {
+            if gave {
+                st.leads_given += 1;
+                won_given += won as u64;
+            }
+            if received {
+                st.leads_received += 1;
+                if let Some((_, _, at)) = first {
+                    answered += 1;
+                    hours_sum += (at - l.at_us).max(0) as f64 / 3.6e9;
+                }
+            }
+            if (gave || received) && won {
+                st.leads_won += 1;
             }
         }
-        if (gave || received) && won {
-            st.leads_won += 1;
-        }
         for o in &l.orders {
-            if let Some(rec) = p.facts.fact(*o).filter(|r| !r.voided) {
-                if let Fact::Order {
-                    seller,
-                    amount,
-                    currency,
-                    ..
-                } = &rec.fact
-                {
-                    if gave || who(*seller) {
-                        let code = org
-                            .currencies
-                            .get(*currency as usize)
-                            .cloned()
-                            .unwrap_or_default();
-                        *st.collaboration_value.entry(code).or_default() += amount;
-                    }
+            let Some(rec) = p.facts.fact(*o).filter(|r| !r.voided && in_range(r.at_us)) else {
+                continue;
+            };
+            if let Fact::Order {
+                seller,
+                division,
+                amount,
+                currency,
+                ..
+            } = &rec.fact
+            {
+                let closed = match who {
+                    Who::Seller(s) => *seller == s,
+                    Who::Division(d) => *division == d,
+                };
+                if gave || closed {
+                    let code = org
+                        .currencies
+                        .get(*currency as usize)
+                        .cloned()
+                        .unwrap_or_default();
+                    *st.collaboration_value.entry(code).or_default() += amount;
                 }
             }
         }
@@ -266,6 +288,92 @@ pub fn lead_stats(p: &Projection, who: impl Fn(SellerIx) -> bool) -> LeadStats {
         (answered > 0).then(|| (hours_sum / answered as f64 * 10.0).round() / 10.0);
     st.conversion_rate = fraction(won_given, st.leads_given);
     st
+}
+
+/// A window as a range of UTC microseconds.
+pub fn window_us(window: &Window) -> (i64, i64) {
+    (
+        window
+            .start
+            .map(crate::domain::time::micros)
+            .unwrap_or(i64::MIN),
+        window
+            .end
+            .map(crate::domain::time::micros)
+            .unwrap_or(i64::MAX),
+    )
+}
+
+/// Collaboration figures for every division and seller in a window: what a
+/// leader reads to see whether cross-selling is happening.
+pub fn collaboration(p: &Projection, window: &Window) -> serde_json::Value {
+    let (from, to) = window_us(window);
+    let kinds = p.score.kind_totals(window);
+    let mut seller_kinds = vec![[0i64; KIND_COUNT]; p.org.sellers.len()];
+    let mut division_kinds = vec![[0i64; KIND_COUNT]; p.org.divisions.len()];
+    for ((s, d), k) in &kinds {
+        for i in 0..KIND_COUNT {
+            seller_kinds[*s as usize][i] += k[i];
+            division_kinds[*d as usize][i] += k[i];
+        }
+    }
+    let mut total_value: BTreeMap<String, i64> = BTreeMap::new();
+    let divisions: Vec<serde_json::Value> = p
+        .org
+        .divisions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut st = lead_stats(p, Who::Division(i as DivisionIx), from, to);
+            st.collaboration_points = collaboration_points(&division_kinds[i]);
+            serde_json::json!({"id": d.id, "name": d.name, "stats": st})
+        })
+        .collect();
+    let sellers: Vec<serde_json::Value> = p
+        .org
+        .sellers
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| !s.left || seller_kinds[*i].iter().any(|k| *k != 0))
+        .map(|(i, s)| {
+            let mut st = lead_stats(p, Who::Seller(i as SellerIx), from, to);
+            st.collaboration_points = collaboration_points(&seller_kinds[i]);
+            serde_json::json!({"id": s.id, "name": s.name,
+                "division": p.org.divisions[s.division as usize].id, "stats": st})
+        })
+        .collect();
+    // Each collaborative order counts once overall, however many took part.
+    for l in p.org.leads.iter().filter(|l| !l.voided) {
+        for o in &l.orders {
+            if let Some(rec) = p
+                .facts
+                .fact(*o)
+                .filter(|r| !r.voided && r.at_us >= from && r.at_us < to)
+            {
+                if let Fact::Order {
+                    amount, currency, ..
+                } = &rec.fact
+                {
+                    let code = p
+                        .org
+                        .currencies
+                        .get(*currency as usize)
+                        .cloned()
+                        .unwrap_or_default();
+                    *total_value.entry(code).or_default() += amount;
+                }
+            }
+        }
+    }
+    let total_points: i64 = division_kinds.iter().map(collaboration_points).sum();
+    serde_json::json!({
+        "seq": p.seq(),
+        "window": window.to_json(),
+        "collaboration_value": total_value,
+        "collaboration_points": total_points,
+        "divisions": divisions,
+        "sellers": sellers,
+    })
 }
 
 const COLLABORATION_KINDS: [ScoreKind; 5] = [
@@ -286,7 +394,8 @@ pub fn profile(p: &Projection, seller: SellerIx, window: &Window) -> Profile {
     let board = seller_board(p, &p.score, window);
     let row = board.iter().find(|r| r.id == s.id);
     let kinds = p.score.seller_kinds(seller, window);
-    let mut stats = lead_stats(p, |x| x == seller);
+    let (from, to) = window_us(window);
+    let mut stats = lead_stats(p, Who::Seller(seller), from, to);
     stats.collaboration_points = collaboration_points(&kinds);
     let summary = |l: &crate::domain::org::Lead| LeadSummary {
         lead: l.id.clone(),

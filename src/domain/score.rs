@@ -399,6 +399,24 @@ impl Scoreboard {
         seen.into_iter().map(|s| s.len()).collect()
     }
 
+    /// Capped points by kind per (seller, division) in a window, in one pass.
+    pub fn kind_totals(
+        &self,
+        window: &Window,
+    ) -> HashMap<(SellerIx, DivisionIx), [i64; KIND_COUNT]> {
+        let mut out: HashMap<(SellerIx, DivisionIx), [i64; KIND_COUNT]> = HashMap::new();
+        for (day, cells) in self.cells_in(window) {
+            let rules = self.timeline.at_day(*day);
+            for (key, cell) in cells {
+                let acc = out.entry(*key).or_default();
+                for (k, a) in acc.iter_mut().enumerate() {
+                    *a += cell.capped(k, rules);
+                }
+            }
+        }
+        out
+    }
+
     /// One seller's capped points by kind in a window.
     pub fn seller_kinds(&self, seller: SellerIx, window: &Window) -> [i64; KIND_COUNT] {
         let mut out = [0; KIND_COUNT];

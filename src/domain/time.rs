@@ -38,9 +38,17 @@ pub fn day_to_date(day: Day) -> NaiveDate {
     EPOCH + Duration::days(day as i64)
 }
 
-/// The local calendar day (in `tz`) of a UTC instant.
+/// The local calendar day (in `tz`) of a UTC instant. Instants outside the
+/// years 1000..9000 (such as the `i64::MIN` of "since the beginning") are
+/// clamped so time zone arithmetic never leaves chrono's range.
 pub fn day_index(us: i64, tz: Tz) -> Day {
-    date_to_day(from_micros(us).with_timezone(&tz).date_naive())
+    const LOW: i64 = -30_610_224_000_000_000; // 1000-01-01
+    const HIGH: i64 = 221_845_392_000_000_000; // 9000-01-01
+    date_to_day(
+        from_micros(us.clamp(LOW, HIGH))
+            .with_timezone(&tz)
+            .date_naive(),
+    )
 }
 
 /// The UTC instant at which local `date` begins in `tz`.

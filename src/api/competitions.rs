@@ -1,0 +1,136 @@
+//! Competitions between divisions over HTTP: create, list, read standings,
+//! close early. Standings are computed from the log on read, so a rule
+//! change or a void is reflected at once.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use crate::api::error::ApiError;
+use crate::api::input::{parse_time, Fields, MAX_ID};
+use crate::api::rules::rules_member;
+use crate::api::{json_body, Api};
+use crate::domain::competition::standings_json;
+use crate::domain::event::Event;
+use crate::domain::time::micros;
+use crate::writer::Append;
+
+pub fn routes() -> Router<Api> {
+    Router::new()
+        .route("/api/v1/competitions", post(create).get(list))
+        .route("/api/v1/competitions/{id}", get(show))
+        .route("/api/v1/competitions/{id}/close", post(close))
+}
+
+/// Competitions may be planned far ahead; only absurd dates are refused.
+const FAR_FUTURE_US: i64 = 10 * 365 * 86_400_000_000;
+
+async fn create(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = json_body(&headers, body)?;
+    let now = micros(Utc::now());
+    let mut f = Fields::new(&body, "")?;
+    let id = f.id("id")?;
+    let name = f.string("name", 200)?;
+    let start = parse_time(
+        f.take("start").unwrap_or(&Value::Null),
+        "start",
+        now + FAR_FUTURE_US,
+    )?;
+    let end = parse_time(
+        f.take("end").unwrap_or(&Value::Null),
+        "end",
+        now + FAR_FUTURE_US,
+    )?;
+    let divisions = f.id_list("divisions")?;
+    let per_seller = match f.take("scoring").and_then(Value::as_str) {
+        None => false,
+        Some("sum") => false,
+        Some("per_seller") => true,
+        Some(_) => {
+            return Err(ApiError::field(
+                "scoring",
+                "invalid_value",
+                "scoring must be sum or per_seller",
+            ))
+        }
+    };
+    let rules = rules_member(&mut f, "rules")?;
+    f.finish()?;
+    if id.len() > MAX_ID {
+        return Err(ApiError::field("id", "too_long", "id is too long"));
+    }
+    let event = Event::CompetitionCreated {
+        id: id.clone(),
+        name,
+        start,
+        end,
+        divisions,
+        per_seller,
+        rules: rules.map(|r| r.to_json().to_string()),
+    };
+    let (appended, _) = api
+        .writer
+        .append(Append {
+            id: None,
+            occurred_at: None,
+            actor: "api".into(),
+            event,
+        })
+        .await?;
+    let p = api.shared.projection.read();
+    let mut v = p
+        .competition(&id)
+        .map(|c| standings_json(&p, c, Utc::now()))
+        .unwrap_or_default();
+    v["seq"] = appended.seq().into();
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn list(State(api): State<Api>) -> Json<Value> {
+    let p = api.shared.projection.read();
+    let now = Utc::now();
+    let all: Vec<Value> = p
+        .competitions
+        .iter()
+        .map(|c| standings_json(&p, c, now))
+        .collect();
+    Json(json!({"seq": p.seq(), "competitions": all}))
+}
+
+async fn show(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let p = api.shared.projection.read();
+    let c = p
+        .competition(&id)
+        .ok_or_else(|| ApiError::not_found(format!("there is no competition '{id}'")))?;
+    let mut v = standings_json(&p, c, Utc::now());
+    v["seq"] = p.seq().into();
+    Ok(Json(v))
+}
+
+async fn close(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    if api.shared.projection.read().competition(&id).is_none() {
+        return Err(ApiError::not_found(format!(
+            "there is no competition '{id}'"
+        )));
+    }
+    let event = Event::CompetitionClosed { id: id.clone() };
+    api.writer
+        .append(Append {
+            id: None,
+            occurred_at: None,
+            actor: "api".into(),
+            event,
+        })
+        .await?;
+    show(State(api), Path(id)).await
+}
