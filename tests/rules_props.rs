@@ -1,0 +1,147 @@
+//! Properties of previews: previewing the rules in force changes nothing,
+//! and publishing a draft retroactively makes the live boards equal what
+//! its preview showed, for every board and window.
+
+use chrono::{DateTime, Utc};
+use crossboard::api::rules::{draft_scoreboard, preview_rows};
+use crossboard::demo::DemoWorld;
+use crossboard::domain::board::DivisionScoring;
+use crossboard::domain::event::{Envelope, Event, FORMAT_VERSION};
+use crossboard::domain::rules::{RuleSet, ScoreKind};
+use crossboard::domain::time::{Window, WindowKind};
+use crossboard::domain::Projection;
+use proptest::prelude::*;
+
+const HOUR: i64 = 3_600_000_000;
+
+/// A demo-shaped log of `n` activities spread over ~6 weeks, with a few voids.
+fn build(seed: u64, n: usize, void_every: usize) -> (Projection, DateTime<Utc>) {
+    let mut p = Projection::new(chrono_tz::Europe::Stockholm);
+    let start: i64 = 1_780_000_000_000_000; // mid 2026
+    let mut t = start;
+    let push = |p: &mut Projection, at: i64, event: Event| {
+        if p.check(&event).is_ok() {
+            let seq = p.seq() + 1;
+            p.apply(&Envelope {
+                format: FORMAT_VERSION,
+                seq,
+                id: format!("e{seq}"),
+                occurred_at: at,
+                recorded_at: at,
+                actor: "test".into(),
+                event,
+            });
+        }
+    };
+    for e in DemoWorld::org_events() {
+        push(&mut p, t, e);
+    }
+    let mut world = DemoWorld::new(seed, "");
+    for i in 0..n {
+        t += (seed as i64 % 7 + 1) * HOUR;
+        for e in world.next_activities() {
+            push(&mut p, t, e);
+        }
+        if void_every > 0 && i % void_every == void_every - 1 {
+            let target = p.seq() - (seed % 3);
+            push(
+                &mut p,
+                t,
+                Event::EventVoided {
+                    seq: target,
+                    reason: "test".into(),
+                },
+            );
+        }
+    }
+    (p, crossboard::domain::time::from_micros(t))
+}
+
+fn rules_strategy() -> impl Strategy<Value = RuleSet> {
+    (
+        0i64..30,
+        0i64..10,
+        0i64..20,
+        100i64..400,
+        0i64..=100,
+        prop::option::of(1i64..40),
+        0i64..30,
+    )
+        .prop_map(|(lead, meeting, visit, mult, share, cap, won)| {
+            let mut r = RuleSet {
+                lead_given: lead,
+                meeting_held: meeting,
+                joint_visit_host: visit,
+                joint_visit_guest: visit / 2,
+                cross_division_multiplier_pct: mult,
+                giver_share_pct: share,
+                lead_won_bonus: won,
+                ..RuleSet::default()
+            };
+            if let Some(cap) = cap {
+                r.daily_caps.insert(ScoreKind::Lead, cap);
+                r.daily_caps.insert(ScoreKind::Order, cap * 3);
+            }
+            r
+        })
+}
+
+fn boards() -> Vec<Option<DivisionScoring>> {
+    vec![
+        None,
+        Some(DivisionScoring::Sum),
+        Some(DivisionScoring::PerSeller),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn preview_of_current_rules_equals_live_boards(seed in 0u64..10_000, n in 20usize..300, void_every in 0usize..15) {
+        let (p, at) = build(seed, n, void_every);
+        for kind in WindowKind::ALL {
+            let window = Window::containing(kind, at, p.tz);
+            let same = draft_scoreboard(&p, p.rules().clone(), true, 0, &window);
+            for board in boards() {
+                for row in preview_rows(&p, &same, &window, board) {
+                    prop_assert_eq!(&row.current, &row.draft, "{:?} {:?} {}", kind, board, row.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn publishing_retroactively_makes_live_equal_preview(
+        seed in 0u64..10_000, n in 20usize..300, void_every in 0usize..15, draft in rules_strategy()
+    ) {
+        let (mut p, at) = build(seed, n, void_every);
+        let windows: Vec<Window> = WindowKind::ALL.iter().map(|k| Window::containing(*k, at, p.tz)).collect();
+        let mut expected = Vec::new();
+        for window in &windows {
+            let scored = draft_scoreboard(&p, draft.clone(), true, 0, window);
+            for board in boards() {
+                let rows: Vec<_> = preview_rows(&p, &scored, window, board)
+                    .into_iter().map(|r| (r.id, r.draft)).collect();
+                expected.push(rows);
+            }
+        }
+        let seq = p.seq() + 1;
+        let t = crossboard::domain::time::micros(at);
+        p.apply(&Envelope {
+            format: FORMAT_VERSION, seq, id: "rules".into(), occurred_at: t, recorded_at: t, actor: "test".into(),
+            event: Event::RulesPublished { version: 1, rules: draft.to_json().to_string(), effective_from: i64::MIN, retroactive: true },
+        });
+        let mut live = Vec::new();
+        for window in &windows {
+            for board in boards() {
+                // Preview of the now-current rules shows the live standings.
+                let scored = draft_scoreboard(&p, p.rules().clone(), true, 0, window);
+                let rows: Vec<_> = preview_rows(&p, &scored, window, board)
+                    .into_iter().map(|r| (r.id, r.current)).collect();
+                live.push(rows);
+            }
+        }
+        prop_assert_eq!(expected, live);
+    }
+}
