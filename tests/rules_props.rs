@@ -145,3 +145,55 @@ proptest! {
         prop_assert_eq!(expected, live);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// A competition's incrementally kept board equals a fresh score of the
+    /// events in its period, through voids and a retroactive rules change.
+    #[test]
+    fn competition_board_equals_fresh_score(seed in 0u64..10_000, n in 20usize..200, void_every in 1usize..10, draft in rules_strategy()) {
+        use crossboard::domain::score::Scoreboard;
+        let (mut p, at) = build(seed, 0, 0);
+        let t = crossboard::domain::time::micros(at);
+        let (start, end) = (t + 24 * HOUR, t + 24 * 20 * HOUR);
+        let mut seq = p.seq() + 1;
+        let env = |seq: u64, event: Event| Envelope {
+            format: FORMAT_VERSION, seq, id: format!("x{seq}"), occurred_at: t, recorded_at: t, actor: "t".into(), event,
+        };
+        p.apply(&env(seq, Event::CompetitionCreated {
+            id: "c".into(), name: "C".into(), start, end,
+            divisions: vec!["automation".into(), "energy".into(), "service".into(), "digital".into()],
+            per_seller: true, rules: None,
+        }));
+        let mut world = DemoWorld::new(seed, "");
+        let mut time = t;
+        for i in 0..n {
+            time += 5 * HOUR;
+            for e in world.next_activities() {
+                if p.check(&e).is_ok() {
+                    seq = p.seq() + 1;
+                    p.apply(&Envelope { occurred_at: time, ..env(seq, e) });
+                }
+            }
+            if i % void_every == 0 {
+                let e = Event::EventVoided { seq: p.seq(), reason: "x".into() };
+                if p.check(&e).is_ok() {
+                    seq = p.seq() + 1;
+                    p.apply(&env(seq, e));
+                }
+            }
+            if i == n / 2 {
+                seq = p.seq() + 1;
+                p.apply(&env(seq, Event::RulesPublished {
+                    version: 1, rules: draft.to_json().to_string(), effective_from: i64::MIN, retroactive: true,
+                }));
+            }
+        }
+        let c = p.competition("c").unwrap();
+        let fresh = Scoreboard::build_where(p.score.timeline.clone(), &p.facts, &p.org, |r| c.covers(r.at_us));
+        let all = Window::containing(WindowKind::All, at, p.tz);
+        prop_assert_eq!(c.score.division_points(&all, 4), fresh.division_points(&all, 4));
+        prop_assert_eq!(c.score.seller_points(&all, 24), fresh.seller_points(&all, 24));
+    }
+}

@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::domain::board::{headcounts, per_seller};
 use crate::domain::projection::{Competition, Projection};
 use crate::domain::ranking::rank_by;
-use crate::domain::score::{Scoreboard, Timeline};
 use crate::domain::time::{day_index, format_us, Day, Window, WindowKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,13 +44,7 @@ pub fn status(c: &Competition, now: DateTime<Utc>) -> Status {
 /// events that happened in the period, credited to the division each seller
 /// was in at the time, under the competition's own rules if it has them.
 pub fn standings(p: &Projection, c: &Competition) -> Vec<Standing> {
-    let timeline = match &c.rules {
-        Some(rules) => Timeline::new((**rules).clone()),
-        None => p.score.timeline.clone(),
-    };
-    let board = Scoreboard::build_where(timeline, &p.facts, &p.org, |rec| {
-        rec.at_us >= c.start_us && rec.at_us < c.end_us
-    });
+    let board = &c.score;
     let all = Window::containing(WindowKind::All, Utc::now(), p.tz);
     let totals = board.division_points(&all, p.org.divisions.len());
     let start_day: Day = day_index(c.start_us, p.tz);

@@ -28,6 +28,22 @@ pub struct Competition {
     pub rules: Option<Arc<RuleSet>>,
     pub closed: bool,
     pub created_seq: u64,
+    /// Points from events in the period, kept up to date like the main
+    /// board so standings cost a sum, not a re-score of the whole log.
+    pub score: Scoreboard,
+}
+
+impl Competition {
+    pub fn covers(&self, at_us: i64) -> bool {
+        self.start_us <= at_us && at_us < self.end_us
+    }
+
+    fn timeline(&self, live: &Timeline) -> Timeline {
+        match &self.rules {
+            Some(rules) => Timeline::new((**rules).clone()),
+            None => live.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -195,6 +211,15 @@ impl Projection {
                     timeline.publish(*effective_from, from_day, Arc::new(rules), *retroactive);
                     self.rules_version = *version;
                     self.score = Scoreboard::build(timeline, &self.facts, &self.org);
+                    for c in self.competitions.iter_mut().filter(|c| c.rules.is_none()) {
+                        let (start, end) = (c.start_us, c.end_us);
+                        c.score = Scoreboard::build_where(
+                            self.score.timeline.clone(),
+                            &self.facts,
+                            &self.org,
+                            |r| start <= r.at_us && r.at_us < end,
+                        );
+                    }
                 }
             }
             Event::CompetitionCreated {
@@ -206,7 +231,7 @@ impl Projection {
                 per_seller,
                 rules,
             } => {
-                self.competitions.push(Competition {
+                let mut c = Competition {
                     id: id.clone(),
                     name: name.clone(),
                     start_us: *start,
@@ -222,14 +247,23 @@ impl Projection {
                         .map(Arc::new),
                     closed: false,
                     created_seq: seq,
-                });
+                    score: Scoreboard::new(self.score.timeline.clone()),
+                };
+                let (start, end) = (c.start_us, c.end_us);
+                c.score = Scoreboard::build_where(
+                    c.timeline(&self.score.timeline),
+                    &self.facts,
+                    &self.org,
+                    |r| start <= r.at_us && r.at_us < end,
+                );
+                self.competitions.push(c);
             }
             Event::CompetitionClosed { id } => {
                 if let Some(c) = self.competitions.iter_mut().find(|c| c.id == *id) {
                     c.closed = true;
                 }
             }
-            _ => self.score.add(seq, &self.facts, &self.org),
+            _ => self.score_change(seq, true),
         }
     }
 
@@ -305,6 +339,27 @@ impl Projection {
         }
     }
 
+    /// Adds (or removes) an event's credits on the main board and on every
+    /// competition whose period covers it.
+    fn score_change(&mut self, seq: u64, add: bool) {
+        let Some(at) = self.facts.get(seq as usize - 1).map(|r| r.at_us) else {
+            return;
+        };
+        let boards = std::iter::once(&mut self.score).chain(
+            self.competitions
+                .iter_mut()
+                .filter(|c| c.covers(at))
+                .map(|c| &mut c.score),
+        );
+        for board in boards {
+            if add {
+                board.add(seq, &self.facts, &self.org);
+            } else {
+                board.remove(seq, &self.facts, &self.org);
+            }
+        }
+    }
+
     /// Takes back what `target` gave, and re-scores the events whose points
     /// hang on it (everything on the same lead), so the result equals a log
     /// in which `target` never counted.
@@ -336,7 +391,7 @@ impl Projection {
             group.dedup();
         }
         for s in &group {
-            self.score.remove(*s, &self.facts, &self.org);
+            self.score_change(*s, false);
         }
         if let Some(rec) = self.facts.get_mut(target as usize - 1) {
             rec.voided = true;
@@ -348,7 +403,7 @@ impl Projection {
             }
         }
         for s in &group {
-            self.score.add(*s, &self.facts, &self.org);
+            self.score_change(*s, true);
         }
     }
 }
