@@ -47,6 +47,8 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/collaboration", get(get_collaboration))
         .merge(rules::routes())
         .merge(competitions::routes())
+        .merge(crate::live::routes())
+        .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
