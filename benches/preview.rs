@@ -1,0 +1,63 @@
+//! What-if preview of a draft rule set over a large log (DESIGN target:
+//! ≤ 500 ms over 1,000,000 events). Measures exactly what
+//! `POST /api/v1/rules/preview` does under its read lock: re-score the
+//! window under the draft timeline and diff the rankings.
+//!
+//! `CROSSBOARD_BENCH_EVENTS` overrides the log size (default 1,000,000).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use crossboard::api::rules::{draft_scoreboard, preview_rows};
+use crossboard::domain::board::DivisionScoring;
+use crossboard::domain::rules::{RuleSet, ScoreKind};
+use crossboard::domain::time::{from_micros, Window, WindowKind};
+use crossboard::domain::Projection;
+use crossboard::synth::{Synth, SynthConfig};
+
+fn events() -> u64 {
+    std::env::var("CROSSBOARD_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+fn bench(c: &mut Criterion) {
+    let cfg = SynthConfig {
+        events: events(),
+        ..SynthConfig::default()
+    };
+    let end = from_micros(cfg.start_us + cfg.span_us - 1);
+    let mut p = Projection::new(chrono_tz::Europe::Stockholm);
+    for env in Synth::new(cfg) {
+        p.apply(&env);
+    }
+    let mut draft = RuleSet {
+        lead_given: 25,
+        giver_share_pct: 40,
+        ..RuleSet::default()
+    };
+    draft.daily_caps.insert(ScoreKind::Lead, 100);
+
+    let mut g = c.benchmark_group("preview");
+    g.sample_size(10);
+    for (name, kind, board) in [
+        ("sellers_all_time", WindowKind::All, None),
+        (
+            "divisions_per_seller_all_time",
+            WindowKind::All,
+            Some(DivisionScoring::PerSeller),
+        ),
+        ("sellers_month", WindowKind::Month, None),
+    ] {
+        let window = Window::containing(kind, end, p.tz);
+        g.bench_function(format!("{name}_{}_events", p.seq()), |b| {
+            b.iter(|| {
+                let scored = draft_scoreboard(&p, draft.clone(), true, 0, &window);
+                preview_rows(&p, &scored, &window, board)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
