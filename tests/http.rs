@@ -460,7 +460,7 @@ async fn every_rejection_is_a_4xx_naming_the_field_and_writes_nothing() {
         assert_error(&resp, code, *field, what);
     }
 
-    let raw: Vec<(&str, Option<&str>, Vec<u8>, u16, &str)> = vec![
+    let raw: Vec<RawCase> = vec![
         (
             "invalid JSON",
             Some("application/json"),
@@ -510,6 +510,15 @@ async fn every_rejection_is_a_4xx_naming_the_field_and_writes_nothing() {
     .await;
     assert_eq!(all_events(&c, &s).await.len(), before.len() + 1);
 }
+
+/// (what, content type, body bytes, status, code) of a body `post` cannot send.
+type RawCase = (
+    &'static str,
+    Option<&'static str>,
+    Vec<u8>,
+    u16,
+    &'static str,
+);
 
 /// A valid-looking event whose note pushes the body just past 64 KiB: the
 /// size alone must refuse it.

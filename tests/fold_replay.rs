@@ -1,0 +1,595 @@
+//! The fold's promise, checked on random logs: applying events one by one as
+//! the writer does (check, then apply; voids re-score what hangs on their
+//! target; a rules publish re-scores history) ends in exactly the state a
+//! fresh replay of the same log reaches, and the live scoreboard equals a
+//! full re-score of the facts. If these ever differ, a restart would change
+//! the boards people have already seen.
+//!
+//! Sequences are generated as abstract choices ("some seller gives some
+//! lead to some other division") resolved against the projection as it
+//! stands, so most events are valid, some are rejected (and skipped, as the
+//! writer would), and shrinking keeps the log meaningful.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use crossboard::domain::board::{self, DivisionScoring};
+use crossboard::domain::competition::standings;
+use crossboard::domain::event::{Envelope, Event, FeedbackStatus, FORMAT_VERSION};
+use crossboard::domain::score::{Scoreboard, Timeline};
+use crossboard::domain::time::{from_micros, Window, WindowKind};
+use crossboard::domain::Projection;
+use proptest::prelude::*;
+
+const TZ: Tz = chrono_tz::Europe::Stockholm;
+const MINUTE: i64 = 60_000_000;
+/// 2026-03-20T00:00:00Z: the logs run across Stockholm's spring DST switch.
+const START: i64 = 1_773_964_800_000_000;
+
+/// One step of a random log. Numbers are picks, taken modulo whatever they
+/// choose from when the step is resolved.
+#[derive(Debug, Clone)]
+enum Op {
+    Division,
+    Seller(u32),
+    Lead {
+        giver: u32,
+        to: u32,
+        to_seller: Option<u32>,
+    },
+    Feedback {
+        lead: u32,
+        by: u32,
+        status: u8,
+        outsider: bool,
+    },
+    JointVisit {
+        host: u32,
+        guests: Vec<u32>,
+    },
+    Meeting {
+        seller: u32,
+        lead: Option<u32>,
+    },
+    Order {
+        seller: u32,
+        amount: i64,
+        currency: u8,
+        lead: Option<u32>,
+    },
+    Void {
+        target: u32,
+        any: bool,
+    },
+    Move {
+        seller: u32,
+        to: u32,
+    },
+    Left(u32),
+    Rename(u32),
+    Competition {
+        start_back_hours: i64,
+        hours: i64,
+        divisions: Vec<u32>,
+        per_seller: bool,
+        own_caps: Option<Vec<(u8, i64)>>,
+    },
+    CloseCompetition(u32),
+    Rules {
+        caps: Vec<(u8, i64)>,
+        lead_given: i64,
+        retroactive: bool,
+        back_hours: i64,
+    },
+}
+
+/// A step with its time: the clock advances, and some events are backdated.
+#[derive(Debug, Clone)]
+struct Step {
+    op: Op,
+    advance_min: i64,
+    backdate_min: i64,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let pick = any::<u32>;
+    prop_oneof![
+        1 => Just(Op::Division),
+        3 => pick().prop_map(Op::Seller),
+        8 => (pick(), pick(), proptest::option::of(pick()))
+            .prop_map(|(giver, to, to_seller)| Op::Lead { giver, to, to_seller }),
+        6 => (pick(), pick(), 0u8..5, proptest::bool::weighted(0.1))
+            .prop_map(|(lead, by, status, outsider)| Op::Feedback { lead, by, status, outsider }),
+        3 => (pick(), proptest::collection::vec(pick(), 0..4))
+            .prop_map(|(host, guests)| Op::JointVisit { host, guests }),
+        4 => (pick(), proptest::option::of(pick()))
+            .prop_map(|(seller, lead)| Op::Meeting { seller, lead }),
+        5 => (pick(), 1i64..5_000_000_000, 0u8..4, proptest::option::of(pick()))
+            .prop_map(|(seller, amount, currency, lead)| Op::Order { seller, amount, currency, lead }),
+        4 => (pick(), proptest::bool::weighted(0.1)).prop_map(|(target, any)| Op::Void { target, any }),
+        1 => (pick(), pick()).prop_map(|(seller, to)| Op::Move { seller, to }),
+        1 => pick().prop_map(Op::Left),
+        1 => pick().prop_map(Op::Rename),
+        1 => (
+            0i64..24 * 20,
+            1i64..24 * 30,
+            proptest::collection::vec(pick(), 1..4),
+            any::<bool>(),
+            proptest::option::of(proptest::collection::vec((0u8..7, 0i64..60), 0..3)),
+        )
+            .prop_map(|(start_back_hours, hours, divisions, per_seller, own_caps)| {
+                Op::Competition { start_back_hours, hours, divisions, per_seller, own_caps }
+            }),
+        1 => pick().prop_map(Op::CloseCompetition),
+        1 => (
+            proptest::collection::vec((0u8..7, 0i64..60), 0..4),
+            0i64..30,
+            any::<bool>(),
+            0i64..24 * 20,
+        )
+            .prop_map(|(caps, lead_given, retroactive, back_hours)| Op::Rules {
+                caps,
+                lead_given,
+                retroactive,
+                back_hours
+            }),
+    ]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    (
+        op(),
+        0i64..12 * 60,
+        prop_oneof![4 => Just(0i64), 1 => 0i64..10 * 24 * 60],
+    )
+        .prop_map(|(op, advance_min, backdate_min)| Step {
+            op,
+            advance_min,
+            backdate_min,
+        })
+}
+
+fn nth<T: Clone>(items: &[T], pick: u32) -> Option<T> {
+    (!items.is_empty()).then(|| items[pick as usize % items.len()].clone())
+}
+
+const CAP_KINDS: [&str; 7] = [
+    "lead",
+    "feedback",
+    "joint_visit",
+    "meeting",
+    "order",
+    "lead_share",
+    "lead_won",
+];
+
+/// A rule set as JSON text: some daily caps and a lead_given to tune.
+fn rules_json(caps: &[(u8, i64)], lead_given: i64) -> String {
+    let caps: serde_json::Map<String, serde_json::Value> = caps
+        .iter()
+        .map(|(k, v)| (CAP_KINDS[*k as usize].to_string(), (*v).into()))
+        .collect();
+    serde_json::json!({"lead_given": lead_given, "daily_caps": caps}).to_string()
+}
+
+/// Turns a step into an event against the projection as it stands. `None`
+/// when the org is too small for it yet.
+fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
+    let org = &p.org;
+    let divisions: Vec<String> = org.divisions.iter().map(|d| d.id.clone()).collect();
+    let active: Vec<String> = org
+        .sellers
+        .iter()
+        .filter(|s| !s.left)
+        .map(|s| s.id.clone())
+        .collect();
+    let leads: Vec<String> = org.leads.iter().map(|l| l.id.clone()).collect();
+    let active_in = |d: u32| -> Vec<String> {
+        org.sellers
+            .iter()
+            .filter(|s| !s.left && s.division == d)
+            .map(|s| s.id.clone())
+            .collect()
+    };
+    Some(match op {
+        Op::Division => Event::DivisionCreated {
+            id: format!("d{}", divisions.len()),
+            name: format!("Division {}", divisions.len()),
+        },
+        Op::Seller(d) => Event::SellerJoined {
+            id: format!("s{}", org.sellers.len()),
+            name: format!("Seller {}", org.sellers.len()),
+            division: nth(&divisions, *d)?,
+        },
+        Op::Lead {
+            giver,
+            to,
+            to_seller,
+        } => {
+            let to_ix = *to % divisions.len().max(1) as u32;
+            Event::LeadGiven {
+                lead: format!("l{}", leads.len()),
+                from: nth(&active, *giver)?,
+                to_division: nth(&divisions, to_ix)?,
+                to_seller: to_seller.and_then(|s| nth(&active_in(to_ix), s)),
+                customer: "Acme".into(),
+                note: None,
+                estimated_value: None,
+            }
+        }
+        Op::Feedback {
+            lead,
+            by,
+            status,
+            outsider,
+        } => {
+            let l = org.leads.get(*lead as usize % leads.len().max(1))?;
+            let by = if *outsider {
+                nth(&active, *by)?
+            } else {
+                nth(&active_in(l.to_division), *by)?
+            };
+            Event::LeadFeedback {
+                lead: l.id.clone(),
+                by,
+                status: FeedbackStatus::ALL[*status as usize % 5],
+                note: None,
+            }
+        }
+        Op::JointVisit { host, guests } => {
+            let host = nth(&active, *host)?;
+            let mut gs: Vec<String> = Vec::new();
+            for g in guests {
+                let g = nth(&active, *g)?;
+                if !gs.contains(&g) {
+                    gs.push(g);
+                }
+            }
+            Event::JointVisit {
+                host,
+                guests: gs,
+                customer: "Acme".into(),
+            }
+        }
+        Op::Meeting { seller, lead } => Event::MeetingHeld {
+            seller: nth(&active, *seller)?,
+            customer: "Acme".into(),
+            lead: lead.and_then(|l| nth(&leads, l)),
+        },
+        Op::Order {
+            seller,
+            amount,
+            currency,
+            lead,
+        } => Event::OrderClosed {
+            order: format!("o{}", p.seq()),
+            seller: nth(&active, *seller)?,
+            customer: "Acme".into(),
+            amount: *amount,
+            currency: ["SEK", "EUR", "USD", "JPY"][*currency as usize % 4].into(),
+            lead: lead.and_then(|l| nth(&leads, l)),
+        },
+        Op::Void { target, any } => {
+            let seqs: Vec<u64> = (1..=p.seq())
+                .filter(|s| *any || p.seq_info(*s).is_some_and(|i| i.activity && !i.voided))
+                .collect();
+            Event::EventVoided {
+                seq: nth(&seqs, *target)?,
+                reason: "prop".into(),
+            }
+        }
+        Op::Move { seller, to } => Event::SellerMoved {
+            seller: nth(&active, *seller)?,
+            division: nth(&divisions, *to)?,
+        },
+        Op::Left(seller) => Event::SellerLeft {
+            seller: nth(&active, *seller)?,
+        },
+        Op::Rename(d) => Event::DivisionRenamed {
+            id: nth(&divisions, *d)?,
+            name: format!("Renamed at {at}"),
+        },
+        Op::Competition {
+            start_back_hours,
+            hours,
+            divisions: picks,
+            per_seller,
+            own_caps,
+        } => {
+            let mut ids: Vec<String> = Vec::new();
+            for d in picks {
+                let d = nth(&divisions, *d)?;
+                if !ids.contains(&d) {
+                    ids.push(d);
+                }
+            }
+            let start = at - start_back_hours * 60 * MINUTE;
+            Event::CompetitionCreated {
+                id: format!("c{}", p.competitions.len()),
+                name: "Cup".into(),
+                start,
+                end: start + hours * 60 * MINUTE,
+                divisions: ids,
+                per_seller: *per_seller,
+                rules: own_caps.as_ref().map(|caps| rules_json(caps, 12)),
+            }
+        }
+        Op::CloseCompetition(c) => {
+            let ids: Vec<String> = p.competitions.iter().map(|c| c.id.clone()).collect();
+            Event::CompetitionClosed { id: nth(&ids, *c)? }
+        }
+        Op::Rules {
+            caps,
+            lead_given,
+            retroactive,
+            back_hours,
+        } => {
+            let rules = rules_json(caps, *lead_given);
+            Event::RulesPublished {
+                version: p.rules_version + 1,
+                rules,
+                effective_from: at - back_hours * 60 * MINUTE,
+                retroactive: *retroactive,
+            }
+        }
+    })
+}
+
+/// Folds the steps the way the writer does and returns the live projection
+/// with the envelopes it accepted. After every accepted event the live
+/// all-time seller points must equal a full re-score: a divergence that
+/// heals later is still a wrong board on the wall in between.
+fn fold(steps: &[Step]) -> (Projection, Vec<Envelope>) {
+    let mut p = Projection::new(TZ);
+    let mut accepted = Vec::new();
+    let mut clock = START;
+    let all = Window::containing(WindowKind::All, from_micros(START), TZ);
+    for s in steps {
+        clock += s.advance_min * MINUTE;
+        let at = clock - s.backdate_min * MINUTE;
+        let Some(event) = resolve(&p, &s.op, at) else {
+            continue;
+        };
+        if p.check(&event).is_err() {
+            continue;
+        }
+        let env = Envelope {
+            format: FORMAT_VERSION,
+            seq: p.seq() + 1,
+            id: format!("e{}", p.seq() + 1),
+            occurred_at: at,
+            recorded_at: clock,
+            actor: "prop".into(),
+            event,
+        };
+        p.apply(&env);
+        accepted.push(env);
+        let rebuilt = Scoreboard::build(p.score.timeline.clone(), &p.facts, &p.org);
+        let n = p.org.sellers.len();
+        assert_eq!(
+            p.score.seller_points(&all, n),
+            rebuilt.seller_points(&all, n),
+            "live points diverged from a re-score after seq {}: {:?}",
+            p.seq(),
+            accepted.last().map(|e| &e.event)
+        );
+    }
+    (p, accepted)
+}
+
+/// Every window kind around a spread of instants the log touches.
+fn windows(envs: &[Envelope]) -> Vec<Window> {
+    let mut ats: Vec<DateTime<Utc>> = envs
+        .iter()
+        .step_by(7)
+        .map(|e| from_micros(e.occurred_at))
+        .collect();
+    ats.extend(envs.last().map(|e| from_micros(e.occurred_at)));
+    ats.push(from_micros(START));
+    let mut out: Vec<Window> = Vec::new();
+    for at in ats {
+        for kind in WindowKind::ALL {
+            let w = Window::containing(kind, at, TZ);
+            if !out.contains(&w) {
+                out.push(w);
+            }
+        }
+    }
+    out
+}
+
+fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
+    let (live, envs) = fold(steps);
+
+    let mut replayed = Projection::new(TZ);
+    for env in &envs {
+        replayed.apply(env);
+    }
+    prop_assert_eq!(replayed.seq(), live.seq());
+    prop_assert_eq!(&replayed.facts, &live.facts);
+    prop_assert_eq!(replayed.rules_version, live.rules_version);
+
+    // Competitions: standings equal a replay's, and each competition's own
+    // scoreboard equals a re-score of the facts in its period.
+    prop_assert_eq!(live.competitions.len(), replayed.competitions.len());
+    let all = Window::containing(WindowKind::All, from_micros(START), TZ);
+    for (c, r) in live.competitions.iter().zip(&replayed.competitions) {
+        prop_assert_eq!(c.closed, r.closed);
+        prop_assert_eq!(
+            standings(&live, c),
+            standings(&replayed, r),
+            "competition {}",
+            &c.id
+        );
+        let timeline = match &c.rules {
+            Some(rules) => Timeline::new((**rules).clone()),
+            None => live.score.timeline.clone(),
+        };
+        let period =
+            Scoreboard::build_where(timeline, &live.facts, &live.org, |f| c.covers(f.at_us));
+        prop_assert_eq!(
+            c.score.division_points(&all, live.org.divisions.len()),
+            period.division_points(&all, live.org.divisions.len()),
+            "competition {} points",
+            &c.id
+        );
+        prop_assert_eq!(
+            c.score.seller_points(&all, live.org.sellers.len()),
+            period.seller_points(&all, live.org.sellers.len()),
+            "competition {} seller points",
+            &c.id
+        );
+    }
+
+    let rebuilt = Scoreboard::build(live.score.timeline.clone(), &live.facts, &live.org);
+    let sellers = live.org.sellers.len();
+    let divisions = live.org.divisions.len();
+    for w in windows(&envs) {
+        // (a) live boards == boards of a fresh replay.
+        prop_assert_eq!(
+            board::seller_board(&live, &live.score, &w),
+            board::seller_board(&replayed, &replayed.score, &w),
+            "seller board {:?}",
+            w
+        );
+        for scoring in [DivisionScoring::Sum, DivisionScoring::PerSeller] {
+            prop_assert_eq!(
+                board::division_board(&live, &live.score, &w, scoring),
+                board::division_board(&replayed, &replayed.score, &w, scoring),
+                "division board {:?}",
+                w
+            );
+        }
+        // Profiles are dear (each ranks the whole board): all-time and weeks.
+        let profiled = matches!(w.kind, WindowKind::All | WindowKind::Week);
+        for s in (0..sellers as u32).filter(|_| profiled) {
+            let a = serde_json::to_value(board::profile(&live, s, &w)).unwrap();
+            let b = serde_json::to_value(board::profile(&replayed, s, &w)).unwrap();
+            prop_assert_eq!(a, b, "profile of seller {} in {:?}", s, w);
+        }
+
+        // (b) the incrementally kept scoreboard == a full re-score.
+        prop_assert_eq!(
+            live.score.seller_points(&w, sellers),
+            rebuilt.seller_points(&w, sellers),
+            "seller points {:?}",
+            w
+        );
+        prop_assert_eq!(
+            live.score.division_points(&w, divisions),
+            rebuilt.division_points(&w, divisions),
+            "division points {:?}",
+            w
+        );
+        prop_assert_eq!(
+            live.score.division_active_sellers(&w, divisions),
+            rebuilt.division_active_sellers(&w, divisions),
+            "active sellers {:?}",
+            w
+        );
+        for s in 0..sellers as u32 {
+            prop_assert_eq!(
+                live.score.seller_kinds(s, &w),
+                rebuilt.seller_kinds(s, &w),
+                "kinds of seller {} in {:?}",
+                s,
+                w
+            );
+        }
+    }
+    Ok(())
+}
+
+/// An org to start from, so random steps mostly land on something.
+fn seed_steps() -> Vec<Step> {
+    let at = |op| Step {
+        op,
+        advance_min: 1,
+        backdate_min: 0,
+    };
+    let mut v = vec![at(Op::Division), at(Op::Division), at(Op::Division)];
+    v.extend((0..9).map(|i| at(Op::Seller(i))));
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn live_fold_equals_replay_and_rescore(tail in proptest::collection::vec(step(), 1..160)) {
+        let mut steps = seed_steps();
+        steps.extend(tail);
+        check_invariants(&steps)?;
+    }
+}
+
+/// The void cascade by hand: a lead with feedback (first and won) and an
+/// order; voiding the first feedback hands the first-feedback points to the
+/// next one, voiding the lead takes everything that hung on it.
+#[test]
+fn voids_on_a_busy_lead_match_a_rescore() {
+    use Op::*;
+    let s = |op| Step {
+        op,
+        advance_min: 30,
+        backdate_min: 0,
+    };
+    let mut steps = seed_steps();
+    steps.extend([
+        s(Lead {
+            giver: 0,
+            to: 1,
+            to_seller: None,
+        }),
+        s(Feedback {
+            lead: 0,
+            by: 0,
+            status: 0,
+            outsider: false,
+        }),
+        s(Feedback {
+            lead: 0,
+            by: 1,
+            status: 2,
+            outsider: false,
+        }),
+        s(Order {
+            seller: 1,
+            amount: 3_000_000,
+            currency: 0,
+            lead: Some(0),
+        }),
+        s(Rules {
+            caps: vec![(1, 3)],
+            lead_given: 7,
+            retroactive: false,
+            back_hours: 1,
+        }),
+        // The first feedback (seq 14), then the lead (seq 13).
+        s(Void {
+            target: 1,
+            any: false,
+        }),
+        s(Void {
+            target: 0,
+            any: false,
+        }),
+    ]);
+    let (p, envs) = fold(&steps);
+    assert!(
+        envs.iter()
+            .filter(|e| matches!(e.event, Event::EventVoided { .. }))
+            .count()
+            == 2,
+        "{envs:#?}"
+    );
+    check_invariants(&steps).unwrap();
+    let all = Window::containing(WindowKind::All, from_micros(START), TZ);
+    // With the lead voided, only the order's own points remain.
+    let total: i64 = p
+        .score
+        .seller_points(&all, p.org.sellers.len())
+        .iter()
+        .sum();
+    let order_points = 20 + 3; // base + 3 whole units of 10,000.00 SEK
+    assert_eq!(total, order_points);
+}
