@@ -44,6 +44,93 @@ enum Command {
         #[arg(long, default_value_t = 4.0, env = "CROSSBOARD_DEMO_EVERY")]
         demo_every: f64,
     },
+    /// Append events from a CSV or JSONL file through the writer's
+    /// validation (the server must be stopped: it holds the data dir's lock).
+    ///
+    /// JSONL: one `POST /api/v1/events` body per line (an export's extra
+    /// `seq`, `recorded_at` and `actor` are ignored). CSV: a header row with
+    /// `id,type,occurred_at` and `data.<field>` columns; lists such as
+    /// `data.guests` are `;`-separated. Rows with an id are idempotent; a row
+    /// without one gets an id derived from its content, so re-running an
+    /// import appends nothing new. Each rejected row is reported with its
+    /// line number and field; the exit status is 1 if any was.
+    Import {
+        /// The file to import (`-` for standard input).
+        file: PathBuf,
+        /// Data directory (the sled log lives here).
+        #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
+        data: PathBuf,
+        /// jsonl or csv [default: csv for *.csv, else jsonl]
+        #[arg(long)]
+        format: Option<String>,
+        /// Organisation time zone (IANA name) if the data dir is new.
+        /// [default: Europe/Stockholm]
+        #[arg(long, env = "CROSSBOARD_TZ")]
+        tz: Option<String>,
+        /// Print progress to stderr every this many rows (0: never).
+        #[arg(long, default_value_t = 10_000)]
+        progress_every: u64,
+    },
+    /// Write the log to standard output as JSONL or CSV, in the shape
+    /// `import` reads (the server must be stopped: it holds the lock; while
+    /// it runs use `GET /api/v1/export`).
+    Export {
+        /// jsonl or csv.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Only events with a seq above this.
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// Data directory (the sled log lives here).
+        #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
+        data: PathBuf,
+    },
+}
+
+fn transfer_format(s: &str) -> anyhow::Result<crossboard::transfer::Format> {
+    crossboard::transfer::Format::parse(s)
+        .ok_or_else(|| anyhow::anyhow!("unknown format '{s}': use jsonl or csv"))
+}
+
+async fn import(opts: crossboard::transfer::ImportOptions) -> anyhow::Result<()> {
+    use crossboard::transfer::describe_rejection;
+    let report = crossboard::transfer::run_import(&opts).await?;
+    for (line, e) in &report.rejected {
+        eprintln!("{}", describe_rejection(*line, e));
+    }
+    println!(
+        "imported {} rows in {:.2}s: {} appended, {} already present, {} rejected",
+        report.rows,
+        report.seconds,
+        report.appended,
+        report.existing,
+        report.rejected.len()
+    );
+    if !report.rejected.is_empty() {
+        anyhow::bail!(
+            "{} of {} rows were rejected (listed above); the others were imported",
+            report.rejected.len(),
+            report.rows
+        );
+    }
+    Ok(())
+}
+
+fn export(data: &std::path::Path, format: &str, after: u64) -> anyhow::Result<()> {
+    let format = transfer_format(format)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    match crossboard::transfer::run_export(data, format, after, &mut out) {
+        Ok(_) => Ok(()),
+        // `crossboard export | head` is not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn init_tracing(json: bool) {
@@ -91,6 +178,28 @@ fn main() -> ExitCode {
                 })
                 .await
             }
+            Command::Import {
+                file,
+                data,
+                format,
+                tz,
+                progress_every,
+            } => {
+                let format = format.as_deref().map(transfer_format).transpose()?;
+                import(crossboard::transfer::ImportOptions {
+                    file,
+                    data,
+                    format,
+                    tz,
+                    progress_every,
+                })
+                .await
+            }
+            Command::Export {
+                format,
+                after,
+                data,
+            } => export(&data, &format, after),
         }
     });
     match result {

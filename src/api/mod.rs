@@ -5,6 +5,7 @@ pub mod competitions;
 pub mod error;
 pub mod input;
 pub mod rules;
+pub mod transfer;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -47,6 +48,7 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/collaboration", get(get_collaboration))
         .merge(rules::routes())
         .merge(competitions::routes())
+        .merge(transfer::routes())
         .merge(crate::live::routes())
         .merge(crate::web::routes())
         .fallback(not_found)

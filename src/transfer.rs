@@ -1,0 +1,849 @@
+//! Moving events in and out of crossboard: the JSONL and CSV formats shared
+//! by `crossboard import` / `export` and the HTTP batch and export routes,
+//! plus the offline import and export drivers.
+//!
+//! Both formats carry the same record: the `POST /api/v1/events` body
+//! (`id`, `type`, `occurred_at`, `data`) plus the informational `seq`,
+//! `recorded_at` and `actor` an export writes and an import ignores (those
+//! are facts of the log they came from, not of the event). So an export is
+//! always importable, and a round trip into an empty data dir reproduces the
+//! log's seqs, ids and business times, hence identical boards.
+//!
+//! Every record goes through [`parse_record`], which is
+//! [`parse_event_request`] for the event types clients post, extended with
+//! the three leadership events (`rules_published`, `competition_created`,
+//! `competition_closed`) that an export contains. Then it goes through the
+//! single writer like any other append: there is one validation path.
+//!
+//! # CSV columns
+//!
+//! One header row naming columns in any order: `id`, `type` (required),
+//! `occurred_at`, the ignored `seq`, `recorded_at`, `actor`, and the data
+//! fields as `data.<name>` (see [`DATA_FIELDS`]) — the same name an error
+//! reports as its `field`. Empty cells are absent fields. List fields
+//! (`data.guests`, `data.divisions`) are `;`-separated, rule sets are JSON
+//! text, integers and booleans are written plainly.
+//!
+//! # Rows without an id
+//!
+//! A row without `id` is given a deterministic one: a UUID v5 of its
+//! canonical content and how many identical rows came before it in the same
+//! file. Re-running an import therefore appends nothing new, while two
+//! identical rows in one file (two meetings at one customer on a day) both
+//! count. The HTTP batch does not do this: like `POST /api/v1/events`, an
+//! item without `id` gets a random one.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+use crate::api::error::ApiError;
+use crate::api::input::{parse_event_request, parse_time, EventRequest, Fields, MAX_ID};
+use crate::api::rules::rules_member;
+use crate::domain::event::{Envelope, Event};
+use crate::writer::{Append, AppendError, Appended, Reply, Writer};
+
+/// Members of an exported record that describe where it sat in its old log.
+/// An import ignores them; the new log assigns its own.
+pub const INFO_FIELDS: [&str; 3] = ["seq", "recorded_at", "actor"];
+
+/// Every `data` member of every event type, in CSV column order.
+pub const DATA_FIELDS: [&str; 28] = [
+    "id",
+    "name",
+    "division",
+    "lead",
+    "from",
+    "to_division",
+    "to_seller",
+    "customer",
+    "note",
+    "estimated_value",
+    "by",
+    "status",
+    "host",
+    "guests",
+    "seller",
+    "order",
+    "amount",
+    "currency",
+    "seq",
+    "reason",
+    "version",
+    "rules",
+    "effective_from",
+    "retroactive",
+    "start",
+    "end",
+    "divisions",
+    "per_seller",
+];
+
+const INT_FIELDS: [&str; 4] = ["estimated_value", "amount", "seq", "version"];
+const LIST_FIELDS: [&str; 2] = ["guests", "divisions"];
+const BOOL_FIELDS: [&str; 2] = ["retroactive", "per_seller"];
+const JSON_FIELDS: [&str; 1] = ["rules"];
+
+/// Competitions and rule sets may be planned far ahead.
+const FAR_FUTURE_US: i64 = 10 * 365 * 86_400_000_000;
+
+/// The two file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    /// Guesses from a file name: `.csv` is CSV, anything else JSONL.
+    pub fn from_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => Format::Csv,
+            _ => Format::Jsonl,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Jsonl => "application/x-ndjson",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Export: envelope → record.
+
+/// The exported record of an envelope: the `GET /api/v1/events` shape,
+/// which is also an importable `POST /api/v1/events` body.
+pub fn export_json(env: &Envelope) -> Value {
+    let mut v = env.to_json();
+    if let Event::RulesPublished {
+        retroactive: true, ..
+    } = env.event
+    {
+        // "Since the beginning of time" has no RFC 3339 form; `retroactive`
+        // already says it.
+        if let Some(data) = v.get_mut("data").and_then(Value::as_object_mut) {
+            data.remove("effective_from");
+        }
+    }
+    v
+}
+
+/// One JSONL line, newline included.
+pub fn jsonl_line(env: &Envelope) -> Vec<u8> {
+    let mut line = export_json(env).to_string().into_bytes();
+    line.push(b'\n');
+    line
+}
+
+/// The CSV header row, newline included.
+pub fn csv_header() -> Vec<u8> {
+    let mut cols: Vec<String> = ["seq", "id", "type", "occurred_at", "recorded_at", "actor"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    cols.extend(DATA_FIELDS.iter().map(|f| format!("data.{f}")));
+    csv_line(&cols)
+}
+
+/// One CSV row, in [`csv_header`]'s columns, newline included.
+pub fn csv_row(env: &Envelope) -> Vec<u8> {
+    let v = export_json(env);
+    let top = |k: &str| cell(v.get(k).unwrap_or(&Value::Null));
+    let mut cols = vec![
+        top("seq"),
+        top("id"),
+        top("type"),
+        top("occurred_at"),
+        top("recorded_at"),
+        top("actor"),
+    ];
+    let data = v.get("data").and_then(Value::as_object);
+    for f in DATA_FIELDS {
+        cols.push(cell(data.and_then(|d| d.get(f)).unwrap_or(&Value::Null)));
+    }
+    csv_line(&cols)
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => other.to_string(),
+    }
+}
+
+fn csv_line(cols: &[String]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing into a Vec cannot fail.
+    let _ = w.write_record(cols);
+    w.into_inner().unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// Import: file → rows → records.
+
+/// One row of an import file: its line number (1-based, where the record
+/// starts) and the record as JSON, or why it is not one.
+#[derive(Debug)]
+pub struct Row {
+    pub line: u64,
+    pub record: Result<Value, ApiError>,
+}
+
+/// A problem with the file as a whole (unreadable, bad CSV header).
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct FileError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// The rows of a JSONL stream: one JSON object per non-blank line.
+pub fn jsonl_rows<R: BufRead>(reader: R) -> impl Iterator<Item = Result<Row, FileError>> {
+    reader.lines().enumerate().filter_map(|(i, line)| {
+        let line_no = i as u64 + 1;
+        match line {
+            Err(e) => Some(Err(FileError {
+                line: line_no,
+                message: format!("cannot read: {e}"),
+            })),
+            Ok(l) if l.trim().is_empty() => None,
+            Ok(l) => Some(Ok(Row {
+                line: line_no,
+                record: serde_json::from_str::<Value>(l.trim_start_matches('\u{feff}')).map_err(
+                    |e| ApiError::bad_request("invalid_json", format!("not valid JSON: {e}")),
+                ),
+            })),
+        }
+    })
+}
+
+/// Where a CSV column goes in the record.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Top(&'static str),
+    Data(&'static str),
+}
+
+fn column(name: &str) -> Option<Column> {
+    let name = name.trim().trim_start_matches('\u{feff}');
+    const TOP: [&str; 6] = ["id", "type", "occurred_at", "seq", "recorded_at", "actor"];
+    if let Some(t) = TOP.iter().find(|t| **t == name) {
+        return Some(Column::Top(t));
+    }
+    let field = name.strip_prefix("data.")?;
+    DATA_FIELDS
+        .iter()
+        .find(|f| **f == field)
+        .map(|f| Column::Data(f))
+}
+
+/// The rows of a CSV stream with a header row (see the module docs).
+pub fn csv_rows<R: Read>(
+    reader: R,
+) -> Result<impl Iterator<Item = Result<Row, FileError>>, FileError> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(reader);
+    let headers = r.headers().map_err(|e| FileError {
+        line: 1,
+        message: format!("cannot read the CSV header: {e}"),
+    })?;
+    let mut columns = Vec::with_capacity(headers.len());
+    for h in headers.iter() {
+        columns.push(column(h).ok_or_else(|| FileError {
+            line: 1,
+            message: format!(
+                "unknown column '{h}'; expected id, type, occurred_at, seq, recorded_at, actor or data.<field> with a field among {}",
+                DATA_FIELDS.join(", ")
+            ),
+        })?);
+    }
+    if !columns.iter().any(|c| matches!(c, Column::Top("type"))) {
+        return Err(FileError {
+            line: 1,
+            message: "the CSV header has no 'type' column".into(),
+        });
+    }
+    Ok(r.into_records().map(move |rec| match rec {
+        Ok(rec) => {
+            let line = rec.position().map_or(0, |p| p.line());
+            Ok(Row {
+                line,
+                record: Ok(csv_record(&columns, &rec)),
+            })
+        }
+        Err(e) => {
+            let line = e.position().map_or(0, |p| p.line());
+            match e.kind() {
+                csv::ErrorKind::Io(_) => Err(FileError {
+                    line,
+                    message: format!("cannot read: {e}"),
+                }),
+                _ => Ok(Row {
+                    line,
+                    record: Err(ApiError::bad_request("invalid_csv", e.to_string())),
+                }),
+            }
+        }
+    }))
+}
+
+fn csv_record(columns: &[Column], rec: &csv::StringRecord) -> Value {
+    let mut top = Map::new();
+    let mut data = Map::new();
+    for (col, raw) in columns.iter().zip(rec.iter()) {
+        if raw.is_empty() {
+            continue;
+        }
+        match *col {
+            Column::Top(name) => {
+                top.insert(name.into(), Value::String(raw.into()));
+            }
+            Column::Data(name) => {
+                data.insert(name.into(), typed_cell(name, raw));
+            }
+        }
+    }
+    top.insert("data".into(), Value::Object(data));
+    Value::Object(top)
+}
+
+/// A CSV cell as the JSON value its field takes. A cell that does not fit
+/// stays a string, so validation names the field and says what it wants.
+fn typed_cell(field: &str, raw: &str) -> Value {
+    if INT_FIELDS.contains(&field) {
+        if let Ok(n) = raw.trim().parse::<i64>() {
+            return n.into();
+        }
+    } else if LIST_FIELDS.contains(&field) {
+        return Value::Array(
+            raw.split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.into()))
+                .collect(),
+        );
+    } else if BOOL_FIELDS.contains(&field) {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "true" => return true.into(),
+            "false" => return false.into(),
+            _ => {}
+        }
+    } else if JSON_FIELDS.contains(&field) {
+        if let Ok(v) = serde_json::from_str::<Value>(raw) {
+            return v;
+        }
+    }
+    Value::String(raw.into())
+}
+
+// ---------------------------------------------------------------------------
+// Record → event.
+
+/// Parses one record: a `POST /api/v1/events` body, an exported record
+/// (whose `seq`, `recorded_at` and `actor` are ignored), or one of the
+/// leadership events an export holds.
+pub fn parse_record(v: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
+    let Some(obj) = v.as_object() else {
+        return Err(ApiError::bad_request(
+            "invalid_type",
+            "a record must be a JSON object",
+        ));
+    };
+    let stripped;
+    let v = if INFO_FIELDS.iter().any(|k| obj.contains_key(*k)) {
+        let mut o = obj.clone();
+        for k in INFO_FIELDS {
+            o.remove(k);
+        }
+        stripped = Value::Object(o);
+        &stripped
+    } else {
+        v
+    };
+    match v.get("type").and_then(Value::as_str) {
+        Some("rules_published" | "competition_created" | "competition_closed") => {
+            parse_leadership(v, now_us)
+        }
+        _ => parse_event_request(v, now_us),
+    }
+}
+
+fn parse_leadership(v: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
+    let mut top = Fields::new(v, "")?;
+    let id = top.opt_id("id")?;
+    let ty = top.string("type", MAX_ID)?;
+    let occurred_at = match top.take("occurred_at") {
+        None | Some(Value::Null) => None,
+        Some(t) => Some(parse_time(t, "occurred_at", now_us)?),
+    };
+    let data = top
+        .take("data")
+        .ok_or_else(|| ApiError::field("data", "missing_field", "data is required"))?;
+    top.finish()?;
+    let mut d = Fields::new(data, "data.")?;
+    let far = now_us.saturating_add(FAR_FUTURE_US);
+    let event = match ty.as_str() {
+        "rules_published" => {
+            let version = d.seq("version")?;
+            let version = u32::try_from(version).map_err(|_| {
+                ApiError::field("data.version", "invalid_value", "data.version is too large")
+            })?;
+            let rules = rules_member(&mut d, "rules")?
+                .ok_or_else(|| {
+                    ApiError::field("data.rules", "missing_field", "data.rules is required")
+                })
+                .map_err(|e| prefix_field(e, "data."))?;
+            let retroactive = d.bool("retroactive")?.unwrap_or(false);
+            let effective_from = if retroactive {
+                d.take("effective_from");
+                i64::MIN
+            } else {
+                match d.take("effective_from") {
+                    None | Some(Value::Null) => occurred_at.unwrap_or(now_us),
+                    Some(t) => parse_time(t, "data.effective_from", far)?,
+                }
+            };
+            Event::RulesPublished {
+                version,
+                rules: rules.to_json().to_string(),
+                effective_from,
+                retroactive,
+            }
+        }
+        "competition_created" => {
+            let id = d.id("id")?;
+            let name = d.string("name", 200)?;
+            let start = data_time(&mut d, "start", far)?;
+            let end = data_time(&mut d, "end", far)?;
+            let divisions = d.id_list("divisions")?;
+            let per_seller = d.bool("per_seller")?.unwrap_or(false);
+            let rules = rules_member(&mut d, "rules").map_err(|e| prefix_field(e, "data."))?;
+            Event::CompetitionCreated {
+                id,
+                name,
+                start,
+                end,
+                divisions,
+                per_seller,
+                rules: rules.map(|r| r.to_json().to_string()),
+            }
+        }
+        _ => Event::CompetitionClosed { id: d.id("id")? },
+    };
+    d.finish()?;
+    Ok(EventRequest {
+        id,
+        occurred_at,
+        event,
+    })
+}
+
+fn data_time(d: &mut Fields, name: &'static str, cap_us: i64) -> Result<i64, ApiError> {
+    let v = d.take(name).unwrap_or(&Value::Null);
+    parse_time(v, &format!("data.{name}"), cap_us)
+}
+
+/// `rules_member` names fields from the top of a body; here they sit in `data`.
+fn prefix_field(mut e: ApiError, prefix: &str) -> ApiError {
+    if let Some(f) = &e.field {
+        if !f.starts_with(prefix) {
+            e.field = Some(format!("{prefix}{f}"));
+        }
+    }
+    e
+}
+
+/// Gives rows without an id a deterministic one (see the module docs).
+#[derive(Default)]
+pub struct DerivedIds {
+    seen: HashMap<String, u32>,
+}
+
+impl DerivedIds {
+    /// The id for a record that has none: a UUID v5 of its canonical JSON
+    /// (keys sorted, `seq`/`recorded_at`/`actor` left out) and of how many
+    /// identical records this file had before.
+    pub fn derive(&mut self, record: &Value) -> String {
+        let mut canonical = String::new();
+        canonical_json(record, &mut canonical, true);
+        let n = self.seen.entry(canonical.clone()).or_insert(0);
+        *n += 1;
+        canonical.push_str(&format!("\n#{n}"));
+        uuid::Uuid::new_v5(&IMPORT_NAMESPACE, canonical.as_bytes()).to_string()
+    }
+}
+
+/// Namespace of derived import ids (a fixed random UUID).
+const IMPORT_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6b1f_0c55_2c1e_4f5e_9d8a_31a4_e0c7_b2d1);
+
+fn canonical_json(v: &Value, out: &mut String, top: bool) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map
+                .keys()
+                .filter(|k| !top || !(INFO_FIELDS.contains(&k.as_str()) || *k == "id"))
+                .collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                canonical_json(&map[*k], out, false);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out, false);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The offline drivers behind `crossboard import` and `crossboard export`.
+
+/// What `crossboard import` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// `-` reads standard input.
+    pub file: PathBuf,
+    pub data: PathBuf,
+    /// Guessed from the file name when absent.
+    pub format: Option<Format>,
+    pub tz: Option<String>,
+    /// Rows between progress lines on stderr (0: none).
+    pub progress_every: u64,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Default, Clone)]
+pub struct ImportReport {
+    pub rows: u64,
+    pub appended: u64,
+    /// Rows whose id was already in the log with the same event.
+    pub existing: u64,
+    /// `(line, error)` of each refused row, in line order.
+    pub rejected: Vec<(u64, ApiError)>,
+    pub seconds: f64,
+}
+
+/// How a rejected row reads on the terminal: `line 7: data.amount: ...`.
+pub fn describe_rejection(line: u64, e: &ApiError) -> String {
+    match &e.field {
+        Some(f) => format!("line {line}: {f}: {} ({})", e.message, e.code),
+        None => format!("line {line}: {} ({})", e.message, e.code),
+    }
+}
+
+/// Appends after this many outstanding rows are awaited: enough for the
+/// writer to group-commit large batches, bounded so memory stays flat.
+const IN_FLIGHT: usize = 4096;
+
+/// Runs an import through a started core's writer. Rows go to the writer in
+/// file order (so a seller joins before their first lead), many in flight
+/// at once so they share flushes.
+pub async fn import_rows<I>(
+    writer: &Writer,
+    rows: I,
+    actor: &str,
+    mut progress: impl FnMut(&ImportReport),
+    progress_every: u64,
+) -> anyhow::Result<ImportReport>
+where
+    I: Iterator<Item = Result<Row, FileError>>,
+{
+    let started = Instant::now();
+    let mut report = ImportReport::default();
+    let mut ids = DerivedIds::default();
+    let mut pending: std::collections::VecDeque<(u64, tokio::sync::oneshot::Receiver<Reply>)> =
+        std::collections::VecDeque::with_capacity(IN_FLIGHT);
+    let now = crate::domain::time::micros(chrono::Utc::now());
+    for row in rows {
+        let row = row?;
+        report.rows += 1;
+        let parsed = row
+            .record
+            .and_then(|v| parse_record(&v, now).map(|req| (req, v)));
+        match parsed {
+            Err(e) => report.rejected.push((row.line, e)),
+            Ok((req, raw)) => {
+                let id = req.id.or_else(|| Some(ids.derive(&raw)));
+                let rx = writer
+                    .submit(Append {
+                        id,
+                        occurred_at: req.occurred_at,
+                        actor: actor.to_string(),
+                        event: req.event,
+                    })
+                    .await;
+                pending.push_back((row.line, rx));
+            }
+        }
+        if pending.len() >= IN_FLIGHT {
+            // Drain half, so the writer always has the rest queued.
+            while pending.len() > IN_FLIGHT / 2 {
+                if let Some((line, rx)) = pending.pop_front() {
+                    settle(&mut report, line, rx.await)?;
+                }
+            }
+        }
+        if progress_every > 0 && report.rows % progress_every == 0 {
+            report.seconds = started.elapsed().as_secs_f64();
+            progress(&report);
+        }
+    }
+    while let Some((line, rx)) = pending.pop_front() {
+        settle(&mut report, line, rx.await)?;
+    }
+    report.rejected.sort_by_key(|(line, _)| *line);
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn settle(
+    report: &mut ImportReport,
+    line: u64,
+    reply: Result<Reply, tokio::sync::oneshot::error::RecvError>,
+) -> anyhow::Result<()> {
+    match reply {
+        Ok(Ok((Appended::Created(_), _))) => report.appended += 1,
+        Ok(Ok((Appended::Existing(_), _))) => report.existing += 1,
+        Ok(Err(AppendError::Unavailable(msg))) => {
+            anyhow::bail!("line {line}: storage unavailable, import stopped: {msg}")
+        }
+        Ok(Err(e)) => report.rejected.push((line, e.into())),
+        Err(_) => anyhow::bail!("line {line}: the writer stopped, import stopped"),
+    }
+    Ok(())
+}
+
+/// `crossboard import`: opens the data dir (which a running server holds
+/// locked), replays it, and appends the file through the writer.
+pub async fn run_import(opts: &ImportOptions) -> anyhow::Result<ImportReport> {
+    use anyhow::Context;
+    let format = opts.format.unwrap_or_else(|| Format::from_path(&opts.file));
+    let input: Box<dyn Read + Send> = if opts.file.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(&opts.file)
+                .with_context(|| format!("cannot open {}", opts.file.display()))?,
+        )
+    };
+    let core = crate::app::start(&opts.data, opts.tz.as_deref())?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, input);
+    let every = opts.progress_every;
+    let progress = |r: &ImportReport| {
+        eprintln!(
+            "import: {} rows, {} appended, {} already present, {} rejected ({:.0} rows/s)",
+            r.rows,
+            r.appended,
+            r.existing,
+            r.rejected.len(),
+            r.rows as f64 / r.seconds.max(1e-9)
+        );
+    };
+    let result = match format {
+        Format::Jsonl => {
+            import_rows(&core.writer, jsonl_rows(reader), "import", progress, every).await
+        }
+        Format::Csv => match csv_rows(reader) {
+            Ok(rows) => import_rows(&core.writer, rows, "import", progress, every).await,
+            Err(e) => Err(e.into()),
+        },
+    };
+    core.writer.stop().await;
+    let thread = core.writer_thread;
+    let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    core.shared.log.flush()?;
+    result
+}
+
+/// `crossboard export`: writes every envelope after `after` to `out`.
+/// Returns how many were written.
+pub fn run_export(
+    data: &Path,
+    format: Format,
+    after: u64,
+    out: &mut dyn Write,
+) -> anyhow::Result<u64> {
+    if !data.join("conf").exists() && !data.join("db").exists() {
+        anyhow::bail!("there is no crossboard data dir at {}", data.display());
+    }
+    let log = crate::store::Log::open(data)?;
+    let last = log.last_seq()?;
+    if format == Format::Csv {
+        out.write_all(&csv_header())?;
+    }
+    let mut n = 0;
+    if last > after {
+        for env in log.read(after, last) {
+            let env = env?;
+            match format {
+                Format::Jsonl => out.write_all(&jsonl_line(&env))?,
+                Format::Csv => out.write_all(&csv_row(&env))?,
+            }
+            n += 1;
+        }
+    }
+    out.flush()?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn env(seq: u64, event: Event) -> Envelope {
+        Envelope {
+            format: 1,
+            seq,
+            id: format!("e{seq}"),
+            occurred_at: 1_700_000_000_000_000 + seq as i64,
+            recorded_at: 1_700_000_000_000_000,
+            actor: "api".into(),
+            event,
+        }
+    }
+
+    fn round_trip_csv(e: &Envelope) -> EventRequest {
+        let mut text = csv_header();
+        text.extend(csv_row(e));
+        let mut rows = csv_rows(&text[..]).unwrap();
+        let row = rows.next().unwrap().unwrap();
+        assert_eq!(row.line, 2);
+        parse_record(&row.record.unwrap(), i64::MAX / 2).unwrap()
+    }
+
+    fn round_trip_jsonl(e: &Envelope) -> EventRequest {
+        let line = jsonl_line(e);
+        let row = jsonl_rows(&line[..]).next().unwrap().unwrap();
+        parse_record(&row.record.unwrap(), i64::MAX / 2).unwrap()
+    }
+
+    #[test]
+    fn every_kind_of_event_survives_both_formats() {
+        let rules = crate::domain::rules::RuleSet::default()
+            .to_json()
+            .to_string();
+        let events = vec![
+            Event::JointVisit {
+                host: "a".into(),
+                guests: vec!["b".into(), "c".into()],
+                customer: "Acme, \"Inc\"\nline two".into(),
+            },
+            Event::OrderClosed {
+                order: "o1".into(),
+                seller: "a".into(),
+                customer: "Acme".into(),
+                amount: 123_456,
+                currency: "SEK".into(),
+                lead: Some("L1".into()),
+            },
+            Event::EventVoided {
+                seq: 3,
+                reason: "twice".into(),
+            },
+            Event::RulesPublished {
+                version: 2,
+                rules: rules.clone(),
+                effective_from: i64::MIN,
+                retroactive: true,
+            },
+            Event::RulesPublished {
+                version: 3,
+                rules,
+                effective_from: 1_700_000_000_000_000,
+                retroactive: false,
+            },
+            Event::CompetitionCreated {
+                id: "c1".into(),
+                name: "Spring".into(),
+                start: 1_700_000_000_000_000,
+                end: 1_800_000_000_000_000,
+                divisions: vec!["x".into(), "y".into()],
+                per_seller: true,
+                rules: None,
+            },
+            Event::CompetitionClosed { id: "c1".into() },
+        ];
+        for (i, e) in events.into_iter().enumerate() {
+            let env = env(i as u64 + 1, e);
+            for req in [round_trip_csv(&env), round_trip_jsonl(&env)] {
+                assert_eq!(req.event, env.event);
+                assert_eq!(req.id.as_deref(), Some(env.id.as_str()));
+                assert_eq!(req.occurred_at, Some(env.occurred_at));
+            }
+        }
+    }
+
+    #[test]
+    fn csv_names_the_field_at_fault_by_its_column() {
+        let text = "type,data.order,data.seller,data.customer,data.amount,data.currency\n\
+                    order_closed,o1,anna,Acme,lots,SEK\n";
+        let row = csv_rows(text.as_bytes()).unwrap().next().unwrap().unwrap();
+        let e = parse_record(&row.record.unwrap(), 0).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("data.amount"));
+        let bad = csv_rows("type,data.colour\n".as_bytes()).err().unwrap();
+        assert_eq!(bad.line, 1);
+        assert!(bad.message.contains("data.colour"));
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_count_duplicates() {
+        let a = json!({"type": "seller_left", "data": {"seller": "s"}});
+        let b = json!({"data": {"seller": "s"}, "type": "seller_left", "seq": 9});
+        let (mut x, mut y) = (DerivedIds::default(), DerivedIds::default());
+        let first = x.derive(&a);
+        assert_eq!(first, y.derive(&b));
+        let second = x.derive(&a);
+        assert_ne!(first, second);
+        assert_eq!(second, y.derive(&a));
+    }
+}
