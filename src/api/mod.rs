@@ -53,6 +53,7 @@ pub fn router(api: Api) -> Router {
         .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(api)
 }
