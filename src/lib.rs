@@ -13,6 +13,7 @@ pub mod app;
 pub mod demo;
 pub mod domain;
 pub mod live;
+pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod synth;

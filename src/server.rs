@@ -23,6 +23,7 @@ pub struct ServeOptions {
 
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let core = crate::app::start(&opts.data, opts.tz.as_deref())?;
+    crate::metrics::replayed(core.replay.events, core.replay.seconds);
     tracing::info!(
         events = core.replay.events,
         seconds = core.replay.seconds,

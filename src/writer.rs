@@ -66,7 +66,8 @@ pub enum AppendError {
 pub type Reply = Result<(Appended, String), AppendError>;
 
 enum Msg {
-    Append(Box<Append>, oneshot::Sender<Reply>),
+    /// The instant it was queued, for the append latency metric.
+    Append(Box<Append>, oneshot::Sender<Reply>, std::time::Instant),
     Stop,
 }
 
@@ -105,7 +106,11 @@ impl Writer {
     pub async fn submit(&self, append: Append) -> oneshot::Receiver<Reply> {
         let (tx, rx) = oneshot::channel();
         // A closed channel drops `tx`, which the receiver reports as stopped.
-        let _ = self.tx.send(Msg::Append(Box::new(append), tx)).await;
+        let queued = std::time::Instant::now();
+        let _ = self
+            .tx
+            .send(Msg::Append(Box::new(append), tx, queued))
+            .await;
         rx
     }
 
@@ -152,10 +157,12 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
     // Answers wait until the flush; an answer that does not depend on this
     // batch being durable could go early, but ordering them is simpler.
     let mut pending: Vec<(oneshot::Sender<Reply>, Reply)> = Vec::with_capacity(msgs.len());
+    let mut queued_at = Vec::with_capacity(msgs.len());
     for msg in msgs {
-        let Msg::Append(append, reply) = msg else {
+        let Msg::Append(append, reply, queued) = msg else {
             continue;
         };
+        queued_at.push(queued);
         let outcome = if shared.failed.load(Ordering::Acquire) {
             Err(AppendError::Unavailable(
                 "storage failed earlier; restart crossboard".into(),
@@ -166,6 +173,7 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
         pending.push((reply, outcome));
     }
     if !batch.is_empty() {
+        let flush_started = std::time::Instant::now();
         if let Err(e) = shared.log.append(&batch) {
             tracing::error!(error = %e, events = batch.len(), "flush failed; refusing appends until restart");
             shared.failed.store(true, Ordering::Release);
@@ -177,6 +185,10 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
         } else {
             let last = batch[batch.len() - 1].seq;
             shared.committed.store(last, Ordering::Release);
+            crate::metrics::batch_flushed(batch.len(), flush_started.elapsed().as_secs_f64());
+            for env in &batch {
+                crate::metrics::event_appended(env.event.type_name());
+            }
             tracing::debug!(events = batch.len(), last_seq = last, "batch committed");
         }
     }
@@ -187,7 +199,16 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
         }
     }
     for (reply, outcome) in pending {
+        match &outcome {
+            Err(AppendError::Rejected(r)) => crate::metrics::event_rejected(r.code),
+            Err(AppendError::IdConflict { .. }) => crate::metrics::event_rejected("id_conflict"),
+            Err(AppendError::Unavailable(_)) => crate::metrics::event_rejected("unavailable"),
+            Ok(_) => {}
+        }
         let _ = reply.send(outcome);
+    }
+    for queued in queued_at {
+        crate::metrics::append_latency(queued.elapsed().as_secs_f64());
     }
 }
 

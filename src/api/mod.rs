@@ -49,12 +49,14 @@ pub fn router(api: Api) -> Router {
         .merge(rules::routes())
         .merge(competitions::routes())
         .merge(transfer::routes())
+        .merge(crate::metrics::routes())
         .merge(crate::live::routes())
         .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(crate::metrics::observe_requests))
         .with_state(api)
 }
 
@@ -133,7 +135,8 @@ async fn post_event(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = json_body(&headers, body)?;
-    let req = parse_event_request(&body, now_us())?;
+    let req = parse_event_request(&body, now_us())
+        .inspect_err(|e| crate::metrics::event_rejected(e.code))?;
     let append = Append {
         id: req.id,
         occurred_at: req.occurred_at,

@@ -150,7 +150,10 @@ async fn batch(
     let mut waiting = Vec::with_capacity(items.len());
     for item in items {
         let queued = match item.record.and_then(|v| parse_record(&v, now)) {
-            Err(e) => Err(e),
+            Err(e) => {
+                crate::metrics::event_rejected(e.code);
+                Err(e)
+            }
             Ok(req) => Ok(api
                 .writer
                 .submit(Append {
