@@ -59,16 +59,10 @@ pub fn replay(log: &Log, tz: Tz) -> Result<(Projection, ReplayReport), StoreErro
     let mut p = Projection::new(tz);
     let last = log.last_seq()?;
     for item in log.read(0, last) {
-        let env = item?;
-        let expected = p.seq() + 1;
-        if env.seq != expected {
-            return Err(StoreError::Corrupt {
-                seq: expected,
-                message: format!("missing; the next record is {}", env.seq),
-            });
-        }
+        let env = crate::verify::next_in_order(p.seq(), item?)?;
         p.apply(&env);
     }
+    crate::verify::check_tail(log, p.seq(), crate::verify::TAIL)?;
     let report = ReplayReport {
         events: p.seq(),
         seconds: started.elapsed().as_secs_f64(),
@@ -86,7 +80,13 @@ pub struct Core {
 
 pub fn start(dir: &Path, tz_flag: Option<&str>) -> anyhow::Result<Core> {
     let (log, tz) = open_log(dir, tz_flag)?;
-    let (projection, report) = replay(&log, tz)?;
+    let (projection, report) = replay(&log, tz).with_context(|| {
+        format!(
+            "cannot replay the log in {} (`crossboard verify --data {}` lists all damage)",
+            dir.display(),
+            dir.display()
+        )
+    })?;
     let seq = projection.seq();
     let (changes, _) = watch::channel(seq);
     let shared = Arc::new(Shared {

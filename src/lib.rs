@@ -18,5 +18,6 @@ pub mod server;
 pub mod store;
 pub mod synth;
 pub mod transfer;
+pub mod verify;
 pub mod web;
 pub mod writer;

@@ -85,6 +85,23 @@ enum Command {
         #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
         data: PathBuf,
     },
+    /// Check the whole log: every record decodes, seqs run contiguously
+    /// from 1, and the idempotency index and the records agree. Lists every
+    /// problem with its seq; exits non-zero if there is any. The server
+    /// must be stopped (it holds the data dir's lock).
+    Verify {
+        /// Data directory (the sled log lives here).
+        #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
+        data: PathBuf,
+    },
+    /// Rebuild every projection from the log, as start-up does, and report
+    /// counts, time and events/s. Writes nothing; the server must be
+    /// stopped (it holds the data dir's lock).
+    Replay {
+        /// Data directory (the sled log lives here).
+        #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
+        data: PathBuf,
+    },
 }
 
 fn transfer_format(s: &str) -> anyhow::Result<crossboard::transfer::Format> {
@@ -200,6 +217,15 @@ fn main() -> ExitCode {
                 after,
                 data,
             } => export(&data, &format, after),
+            Command::Verify { data } => match crossboard::verify::run_verify(&data) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(anyhow::anyhow!(
+                    "the log in {} is damaged (problems listed above)",
+                    data.display()
+                )),
+                Err(e) => Err(e),
+            },
+            Command::Replay { data } => crossboard::verify::run_replay(&data),
         }
     });
     match result {

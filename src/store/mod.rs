@@ -164,6 +164,49 @@ impl Log {
         })
     }
 
+    /// Every event record in key order, decoded or not: what `verify` needs
+    /// to report all damage instead of stopping at the first.
+    pub fn records(
+        &self,
+    ) -> impl Iterator<Item = Result<(u64, Result<Envelope, String>), StoreError>> + '_ {
+        self.db.scan_prefix([EVENT]).map(|item| {
+            let (k, v) = item?;
+            if k.len() != 9 {
+                return Ok((0, Err(format!("malformed event key of {} bytes", k.len()))));
+            }
+            Ok((seq_of(&k), codec::decode(&v)))
+        })
+    }
+
+    /// Every entry of the idempotency index: the id (lossily decoded) and
+    /// the seq it names, `None` when the value is not a seq.
+    pub fn ids(&self) -> impl Iterator<Item = Result<(String, Option<u64>), StoreError>> + '_ {
+        self.db.scan_prefix([ID]).map(|item| {
+            let (k, v) = item?;
+            let id = String::from_utf8_lossy(&k[1..]).into_owned();
+            let seq = <[u8; 8]>::try_from(&v[..]).ok().map(u64::from_be_bytes);
+            Ok((id, seq))
+        })
+    }
+
+    /// Overwrites the raw bytes of one event record, bypassing the codec.
+    /// Only for tests that prove corruption is detected and named.
+    #[doc(hidden)]
+    pub fn overwrite_raw_record(&self, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
+        self.db.insert(event_key(seq), bytes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Overwrites the raw value of one idempotency index entry. Only for
+    /// tests that prove a broken index is detected.
+    #[doc(hidden)]
+    pub fn overwrite_raw_id(&self, id: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.db.insert(id_key(id), value)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }

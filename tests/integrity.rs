@@ -1,0 +1,176 @@
+//! Corruption is loud: a record that cannot be decoded stops start-up with
+//! a message naming its seq, `crossboard verify` lists every problem and
+//! exits non-zero, `crossboard replay` reports, and offline commands on a
+//! data dir the server holds say so.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+/// Runs the binary to completion (killing it after 60 s) and returns its
+/// exit status, stdout and stderr.
+pub fn run(args: &[&str]) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crossboard"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn crossboard");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("crossboard {args:?} did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A data dir with `n` events, the server stopped.
+async fn log_with(data: &Path, n: usize) {
+    let s = common::Server::start(data);
+    let c = common::client();
+    let url = s.url("/api/v1/events");
+    let (code, b) = common::post(
+        &c,
+        &url,
+        &json!({"type": "division_created", "data": {"id": "d", "name": "D"}}),
+    )
+    .await;
+    assert_eq!(code, 201, "{b}");
+    for i in 1..n {
+        let (code, b) = common::post(
+            &c,
+            &url,
+            &json!({"id": format!("s{i}"), "type": "seller_joined",
+                    "data": {"id": format!("s{i}"), "name": "S", "division": "d"}}),
+        )
+        .await;
+        assert_eq!(code, 201, "{b}");
+    }
+    assert!(s.terminate().success());
+}
+
+#[tokio::test]
+async fn verify_and_replay_report_on_a_healthy_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    log_with(&data, 12).await;
+    let d = data.to_str().unwrap();
+
+    let (ok, out, err) = run(&["verify", "--data", d]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("ok: 12 records (last seq 12), 12 index entries, 0 problems"),
+        "{out}"
+    );
+
+    let (ok, out, err) = run(&["replay", "--data", d]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("replayed 12 events in"), "{out}");
+    assert!(out.contains("events/s"), "{out}");
+    assert!(out.contains("1 divisions, 11 sellers"), "{out}");
+
+    // A typo in --data is not an empty, healthy log.
+    let missing = dir.path().join("nope");
+    let (ok, _, err) = run(&["verify", "--data", missing.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("there is no data dir at"), "{err}");
+    assert!(!missing.exists(), "verify created the dir");
+}
+
+#[tokio::test]
+async fn a_corrupt_record_stops_start_up_naming_its_seq() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    log_with(&data, 6).await;
+    {
+        let log = crossboard::store::Log::open(&data).expect("open");
+        log.overwrite_raw_record(4, b"\x01\x00\xff\xff not bincode")
+            .expect("corrupt");
+    }
+    let d = data.to_str().unwrap();
+
+    let (ok, out, err) = run(&["serve", "--addr", "127.0.0.1:0", "--data", d]);
+    assert!(!ok, "served a corrupt log: {out}");
+    assert!(err.contains("corrupt at seq 4"), "{err}");
+    assert!(err.contains("crossboard verify"), "{err}");
+    assert!(!out.contains("listening"), "{out}");
+
+    let (ok, out, _) = run(&["verify", "--data", d]);
+    assert!(!ok);
+    assert!(out.contains("problem: seq 4: cannot be decoded"), "{out}");
+    assert!(out.contains("DAMAGED: 6 records"), "{out}");
+
+    let (ok, _, err) = run(&["replay", "--data", d]);
+    assert!(!ok);
+    assert!(err.contains("corrupt at seq 4"), "{err}");
+}
+
+#[tokio::test]
+async fn a_gap_a_misplaced_record_and_a_broken_index_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    log_with(&data, 6).await;
+    {
+        // A stray copy of seq 3's record at 9 (a gap, and a record under
+        // the wrong key), and s5's index entry points at seq 2.
+        let log = crossboard::store::Log::open(&data).expect("open");
+        let bytes = crossboard::store::codec::encode(&log.get(3).unwrap().unwrap()).unwrap();
+        log.overwrite_raw_record(9, &bytes).unwrap();
+        log.overwrite_raw_id("s5", &2u64.to_be_bytes()).unwrap();
+    }
+    let d = data.to_str().unwrap();
+    let (ok, out, _) = run(&["verify", "--data", d]);
+    assert!(!ok);
+    assert!(out.contains("seq 9: seqs jump from 6 to 9"), "{out}");
+    assert!(out.contains("seq 9: the record claims seq 3"), "{out}");
+    assert!(
+        out.contains("seq 6: its id 's5' is indexed to seq 2"),
+        "{out}"
+    );
+    assert!(
+        out.contains("index entry 's5' points at an event with id"),
+        "{out}"
+    );
+
+    let (ok, _, err) = run(&["serve", "--addr", "127.0.0.1:0", "--data", d]);
+    assert!(!ok);
+    assert!(err.contains("corrupt at seq"), "{err}");
+}
+
+#[tokio::test]
+async fn offline_commands_say_the_server_holds_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let s = common::Server::start(&data);
+    let d = data.to_str().unwrap();
+    for cmd in ["verify", "replay", "export"] {
+        let (ok, _, err) = run(&[cmd, "--data", d]);
+        assert!(!ok, "{cmd} ran beside the server");
+        assert!(
+            err.contains("in use by another crossboard process"),
+            "{cmd}: {err}"
+        );
+    }
+    let (ok, _, err) = run(&["serve", "--addr", "127.0.0.1:0", "--data", d]);
+    assert!(!ok);
+    assert!(
+        err.contains("in use by another crossboard process"),
+        "{err}"
+    );
+    drop(s);
+}
