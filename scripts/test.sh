@@ -10,6 +10,15 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+# The browser tests (tests/browser.rs) drive Debian's headless Chromium over
+# chromedriver; they fail rather than skip without it.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  sudo_cmd=""
+  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends chromium chromium-driver
+fi
+
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 # Benchmarks must keep compiling; they are run on purpose, not in CI.

@@ -1,1 +1,188 @@
+// crossboard: shared helpers for every page.
+//
+// Every request to the server goes through CB.api (HTTP) or CB.live
+// (websocket), so authentication lives in exactly one place: a bearer token
+// in localStorage ("crossboard.token"), which a page URL may set once with
+// ?token=... (handy for a wall screen set up from a remote).
+"use strict";
 
+const CB = (() => {
+  const TOKEN_KEY = "crossboard.token";
+  const SELLER_KEY = "crossboard.seller";
+
+  function store(key, value) {
+    try {
+      if (value === undefined) return localStorage.getItem(key) || "";
+      if (value === null || value === "") localStorage.removeItem(key);
+      else localStorage.setItem(key, value);
+    } catch (_) { /* private mode: nothing is remembered */ }
+    return value || "";
+  }
+
+  const params = new URLSearchParams(location.search);
+  if (params.has("token")) store(TOKEN_KEY, params.get("token"));
+
+  function token() { return store(TOKEN_KEY); }
+
+  /** An error from the API, with its code and the field at fault. */
+  class ApiError extends Error {
+    constructor(status, body) {
+      const e = (body && body.error) || {};
+      super(e.message || (status ? "HTTP " + status : "the server cannot be reached"));
+      this.status = status;
+      this.code = e.code || "";
+      this.field = e.field || "";
+      this.body = body;
+    }
+  }
+
+  /** fetch + JSON + the bearer token. Throws ApiError on a non-2xx answer. */
+  async function api(path, opts = {}) {
+    const headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
+    const t = token();
+    if (t) headers.Authorization = "Bearer " + t;
+    let body = opts.body;
+    if (body !== undefined && typeof body !== "string") {
+      body = JSON.stringify(body);
+      headers["Content-Type"] = "application/json";
+    }
+    let res;
+    try {
+      res = await fetch(path, { method: opts.method || (body !== undefined ? "POST" : "GET"), headers, body });
+    } catch (_) {
+      throw new ApiError(0, null);
+    }
+    let data = null;
+    try { data = await res.json(); } catch (_) { /* empty body */ }
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data;
+  }
+
+  function liveUrl() {
+    const u = new URL("/api/v1/live", location.href);
+    u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    const t = token();
+    if (t) u.searchParams.set("token", t);
+    return u.toString();
+  }
+
+  /**
+   * A websocket that reconnects by itself (backoff up to 5 s) and
+   * re-subscribes after each reconnect. onStatus(true|false) tells the page
+   * whether it is live.
+   */
+  function live({ subscriptions = [], onMessage, onStatus }) {
+    const subs = subscriptions.slice();
+    let ws = null, delay = 500, closed = false, timer = null;
+    const status = (up) => onStatus && onStatus(up);
+    function open() {
+      if (closed) return;
+      try { ws = new WebSocket(liveUrl()); } catch (_) { return retry(); }
+      ws.onopen = () => {
+        delay = 500;
+        status(true);
+        subs.forEach((s) => ws.send(JSON.stringify(s)));
+      };
+      ws.onmessage = (ev) => {
+        let msg;
+        try { msg = JSON.parse(ev.data); } catch (_) { return; }
+        onMessage && onMessage(msg);
+      };
+      ws.onclose = () => { status(false); retry(); };
+      ws.onerror = () => { try { ws.close(); } catch (_) { /* already closed */ } };
+    }
+    function retry() {
+      if (closed || timer) return;
+      timer = setTimeout(() => { timer = null; open(); }, delay);
+      delay = Math.min(delay * 2, 5000);
+    }
+    open();
+    return {
+      subscribe(s) {
+        subs.push(s);
+        if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(s));
+      },
+      close() { closed = true; if (ws) ws.close(); },
+    };
+  }
+
+  /** h("div", {class: "x", onclick: f}, child, "text", ...) */
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else if (k === "class") el.className = v;
+      else if (k === "text") el.textContent = v;
+      else el.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+
+  const nf = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+  const nf1 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+
+  /** Minor units → "450 000 SEK". */
+  function money(minor, currency) {
+    return nf.format(Math.round((minor || 0) / 100)) + (currency ? " " + currency : "");
+  }
+
+  /** {"SEK": 123} → "1 SEK · 5 EUR" (or "0"). */
+  function moneyMap(map) {
+    const parts = Object.entries(map || {}).map(([c, v]) => money(v, c));
+    return parts.length ? parts.join(" · ") : "0";
+  }
+
+  function num(n) { return Number.isInteger(n) ? nf.format(n) : nf1.format(n || 0); }
+
+  function when(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    const diff = (Date.now() - d.getTime()) / 1000;
+    if (diff < 60) return "just now";
+    if (diff < 3600) return Math.floor(diff / 60) + " min ago";
+    if (diff < 86400) return Math.floor(diff / 3600) + " h ago";
+    return d.toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  }
+
+  /** A random id; crypto.randomUUID needs a secure context, this does not. */
+  function uid(prefix) {
+    const b = new Uint8Array(8);
+    (self.crypto || window.msCrypto).getRandomValues(b);
+    return (prefix || "") + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  }
+
+  const KIND_LABELS = {
+    lead: "Leads given", feedback: "Feedback", joint_visit: "Joint visits", meeting: "Meetings",
+    order: "Orders", lead_share: "Share of orders", lead_won: "Leads won",
+  };
+  const STATUS_LABELS = {
+    contacted: "Contacted", meeting_booked: "Meeting booked", won: "Won", lost: "Lost",
+    not_relevant: "Not relevant",
+  };
+
+  /** The remembered seller of this device. */
+  function seller(id) { return id === undefined ? store(SELLER_KEY) : store(SELLER_KEY, id); }
+
+  /** Fills a <select> with sellers grouped by division. */
+  function fillSellers(select, sellers, divisions, selected, placeholder) {
+    select.textContent = "";
+    if (placeholder) select.append(h("option", { value: "" }, placeholder));
+    for (const d of divisions) {
+      const group = h("optgroup", { label: d.name });
+      for (const s of sellers.filter((s) => s.division === d.id && !s.left)) {
+        group.append(h("option", { value: s.id, selected: s.id === selected }, s.name));
+      }
+      if (group.children.length) select.append(group);
+    }
+  }
+
+  return {
+    api, live, h, money, moneyMap, num, when, uid, seller, token, fillSellers, params,
+    ApiError, KIND_LABELS, STATUS_LABELS,
+  };
+})();

@@ -1,1 +1,303 @@
+// crossboard wall: rotates live boards, animates rank changes, celebrates
+// highlights, and keeps reconnecting on its own.
+//
+// URL parameters:
+//   boards  comma list of sellers:<window>, divisions:<window>[:per_seller|sum],
+//           competition:<id>, competitions (= every running competition)
+//           default: sellers:week,divisions:month:per_seller,competitions
+//   rotate  seconds per board (0 = no rotation), default 15
+//   rows    rows shown, default 10
+//   sound   1 = play a chime with highlights (off by default)
+"use strict";
 
+(() => {
+  const P = CB.params;
+  const ROWS = Math.max(3, Math.min(30, parseInt(P.get("rows"), 10) || 10));
+  const ROTATE = P.has("rotate") ? Math.max(0, parseFloat(P.get("rotate")) || 0) : 15;
+  const SOUND = P.get("sound") === "1";
+  const WINDOWS = { day: "Today", week: "This week", month: "This month", quarter: "This quarter", year: "This year", all: "All time" };
+
+  const $ = (id) => document.getElementById(id);
+  const boardEl = $("board");
+
+  /** A slide: what to subscribe to and the key its frames arrive under. */
+  function slide(token) {
+    const [name, win, scoring] = token.split(":");
+    if (name === "competition") return { key: token, sub: { subscribe: token } };
+    if (name === "sellers") {
+      const w = win || "week";
+      return { key: `sellers:${w}`, sub: { subscribe: "sellers", window: w } };
+    }
+    if (name === "divisions") {
+      const w = win || "month", s = scoring || "per_seller";
+      return { key: `divisions:${w}:${s}`, sub: { subscribe: "divisions", window: w, scoring: s } };
+    }
+    return null;
+  }
+  function frameKey(f) {
+    if (f.board === "sellers") return `sellers:${f.window.kind}`;
+    if (f.board === "divisions") return `divisions:${f.window.kind}:${f.scoring || "sum"}`;
+    return f.board;
+  }
+
+  const tokens = (P.get("boards") || "sellers:week,divisions:month:per_seller,competitions")
+    .split(",").map((t) => t.trim()).filter(Boolean);
+  const withCompetitions = tokens.includes("competitions");
+  const fixed = tokens.filter((t) => t !== "competitions").map(slide).filter(Boolean);
+  let running = []; // slides of running competitions
+  const frames = new Map();
+  let current = 0;
+  let shownKey = null;
+
+  const live = CB.live({
+    subscriptions: fixed.map((s) => s.sub),
+    onMessage,
+    onStatus(up) {
+      $("status").textContent = up ? "LIVE" : "offline — reconnecting";
+      $("status").classList.toggle("off", !up);
+      boardEl.classList.toggle("offline", !up);
+      if (up) { refreshCompetitions(); refreshCollab(); }
+    },
+  });
+
+  function slides() { return fixed.concat(running).filter((s) => frames.has(s.key)); }
+
+  function onMessage(msg) {
+    if (msg.highlight) return celebrate(msg.highlight);
+    if (msg.error) { console.warn("live:", msg.error); return; }
+    if (!msg.board) return;
+    const key = frameKey(msg);
+    frames.set(key, msg);
+    if (shownKey === null || key === shownKey) show(key);
+    else dots();
+    collabSoon();
+  }
+
+  async function refreshCompetitions() {
+    if (!withCompetitions) return;
+    try {
+      const data = await CB.api("/api/v1/competitions");
+      const now = (data.competitions || []).filter((c) => c.status === "running");
+      running = now.map((c) => slide(`competition:${c.id}`));
+      for (const s of running) {
+        if (!frames.has(s.key)) live.subscribe(s.sub);
+      }
+      for (const k of [...frames.keys()]) {
+        if (k.startsWith("competition:") && !running.some((s) => s.key === k) && !fixed.some((s) => s.key === k)) frames.delete(k);
+      }
+    } catch (_) { /* offline: the status badge says so */ }
+  }
+  setInterval(refreshCompetitions, 60000);
+
+  // ---- rotation -----------------------------------------------------------
+  function rotate() {
+    const list = slides();
+    if (list.length < 2) return;
+    current = (list.findIndex((s) => s.key === shownKey) + 1) % list.length;
+    boardEl.classList.add("fade");
+    setTimeout(() => { show(list[current].key, true); boardEl.classList.remove("fade"); }, 400);
+  }
+  if (ROTATE > 0) setInterval(rotate, ROTATE * 1000);
+
+  function dots() {
+    const list = slides();
+    $("dots").replaceChildren(...list.map((s) => CB.h("i", { class: s.key === shownKey ? "on" : "" })));
+  }
+
+  // ---- rendering ----------------------------------------------------------
+  let rowEls = new Map(); // id -> element, for the shown slide
+  let lastRank = new Map();
+  let lastPoints = new Map();
+
+  function rowsOf(f) {
+    if (f.board === "sellers") {
+      return (f.rows || []).map((r) => ({ id: r.id, rank: r.rank, name: r.name, sub: r.division_name, value: r.points, shown: CB.num(r.points) }));
+    }
+    if (f.board === "divisions") {
+      const per = f.scoring === "per_seller";
+      return (f.rows || []).map((r) => ({
+        id: r.id, rank: r.rank, name: r.name,
+        sub: `${CB.num(r.points)} points · ${r.sellers} sellers`,
+        value: per ? r.per_seller : r.points, shown: per ? fixed1(r.per_seller) : CB.num(r.points),
+      }));
+    }
+    const per = f.scoring === "per_seller";
+    return (f.standings || []).map((r) => ({
+      id: r.id, rank: r.rank, name: r.name,
+      sub: per ? `${CB.num(r.total)} points · ${r.sellers} sellers` : `${r.sellers} sellers`,
+      value: r.points, shown: per ? fixed1(r.points) : CB.num(r.points),
+    }));
+  }
+
+  function fixed1(n) { return (n || 0).toLocaleString(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 }); }
+
+  function titles(f) {
+    if (f.board === "sellers") return ["Top sellers", WINDOWS[f.window.kind] + range(f.window)];
+    if (f.board === "divisions") {
+      return ["Divisions", WINDOWS[f.window.kind] + (f.scoring === "per_seller" ? " · points per seller" : " · total points") + range(f.window)];
+    }
+    const end = new Date(f.end);
+    const left = end - Date.now();
+    const days = Math.floor(left / 86400000), hours = Math.floor((left % 86400000) / 3600000);
+    const status = f.status === "running" ? `Competition · ends in ${days > 0 ? days + " d " : ""}${hours} h`
+      : f.status === "closed" ? `Competition · closed${f.winner ? " · winner: " + ((f.standings || []).find((r) => r.id === f.winner) || { name: f.winner }).name : ""}` : "Competition · starts soon";
+    return [f.name, status + (f.scoring === "per_seller" ? " · points per seller" : "")];
+  }
+
+  function range(w) {
+    if (!w.start || !w.end) return "";
+    const fmt = { day: "numeric", month: "short" };
+    // Window edges are local midnights of the organisation's zone; noon
+    // after the start and noon before the end name the right dates in any
+    // zone the screen itself may be set to.
+    const s = new Date(new Date(w.start).getTime() + 12 * 3600000), e = new Date(new Date(w.end).getTime() - 12 * 3600000);
+    if (w.kind === "day") return " · " + s.toLocaleDateString(undefined, { weekday: "long", ...fmt });
+    return " · " + s.toLocaleDateString(undefined, fmt) + " – " + e.toLocaleDateString(undefined, fmt);
+  }
+
+  function show(key, fresh) {
+    const f = frames.get(key);
+    if (!f) return;
+    if (key !== shownKey || fresh) {
+      boardEl.replaceChildren();
+      rowEls = new Map(); lastRank = new Map(); lastPoints = new Map();
+      shownKey = key;
+    }
+    const [title, subtitle] = titles(f);
+    $("title").textContent = title;
+    $("subtitle").textContent = subtitle;
+    dots();
+
+    const rows = rowsOf(f);
+    // Few rows (four divisions) get taller rows instead of empty space.
+    const h = boardEl.clientHeight / Math.max(5, Math.min(ROWS, rows.length));
+    boardEl.style.setProperty("--rowh", h + "px");
+    const top = rows.slice(0, ROWS);
+    const max = Math.max(1, ...top.map((r) => r.value));
+    const keep = new Set(top.map((r) => r.id));
+
+    for (const [id, el] of rowEls) {
+      if (!keep.has(id)) {
+        el.style.opacity = "0";
+        el.style.transform = `translateY(${ROWS * h}px)`;
+        setTimeout(() => el.remove(), 700);
+        rowEls.delete(id);
+      }
+    }
+    let empty = boardEl.querySelector(".empty");
+    if (!top.length) {
+      if (!empty) boardEl.append(CB.h("div", { class: "empty" }, "Nobody here yet."));
+      return;
+    } else if (empty) empty.remove();
+    if (top.every((r) => !r.value)) $("subtitle").textContent += " · no points yet: the first lead takes the top spot!";
+
+    top.forEach((r, i) => {
+      let el = rowEls.get(r.id);
+      const isNew = !el;
+      if (isNew) {
+        el = CB.h("div", { class: "row" },
+          CB.h("div", { class: "rank" }),
+          CB.h("div", { class: "who" }, CB.h("div", { class: "name" }, CB.h("span", { class: "nm" }), CB.h("span", { class: "move" })), CB.h("div", { class: "sub" })),
+          CB.h("div", { class: "barwrap" }, CB.h("i")),
+          CB.h("div", { class: "pts" }));
+        el.style.transform = `translateY(${(lastRank.size ? ROWS : i) * h}px)`;
+        boardEl.append(el);
+        rowEls.set(r.id, el);
+      }
+      el.dataset.rank = r.rank;
+      el.dataset.id = r.id;
+      el.querySelector(".rank").textContent = r.rank;
+      el.querySelector(".nm").textContent = r.name;
+      el.querySelector(".sub").textContent = r.sub || "";
+      el.querySelector(".barwrap > i").style.width = Math.max(0, (r.value / max) * 100) + "%";
+      const pts = el.querySelector(".pts");
+      pts.textContent = r.shown;
+      const before = lastRank.get(r.id);
+      if (lastPoints.has(r.id) && lastPoints.get(r.id) !== r.value) {
+        pts.classList.remove("bump"); void pts.offsetWidth; pts.classList.add("bump");
+      }
+      if (before !== undefined && before !== r.rank) {
+        const up = r.rank < before;
+        el.classList.remove("rise", "fall");
+        el.classList.add(up ? "rise" : "fall");
+        const mv = el.querySelector(".move");
+        mv.textContent = up ? `▲ ${before - r.rank}` : `▼ ${r.rank - before}`;
+        clearTimeout(el._t);
+        el._t = setTimeout(() => { el.classList.remove("rise", "fall"); mv.textContent = ""; }, 4000);
+      }
+      // Let a new row start where it was placed, then slide into place.
+      const y = i * h;
+      if (isNew) requestAnimationFrame(() => requestAnimationFrame(() => { el.style.transform = `translateY(${y}px)`; }));
+      else el.style.transform = `translateY(${y}px)`;
+    });
+    lastRank = new Map(top.map((r) => [r.id, r.rank]));
+    lastPoints = new Map(top.map((r) => [r.id, r.value]));
+  }
+  addEventListener("resize", () => { if (shownKey) show(shownKey, true); });
+
+  // ---- collaboration value ------------------------------------------------
+  let collabTimer = null, collabAt = 0;
+  function collabSoon() {
+    if (collabTimer) return;
+    const wait = Math.max(0, 10000 - (Date.now() - collabAt));
+    collabTimer = setTimeout(() => { collabTimer = null; refreshCollab(); }, wait);
+  }
+  async function refreshCollab() {
+    collabAt = Date.now();
+    try {
+      const c = await CB.api("/api/v1/collaboration?window=month");
+      $("collab-value").textContent = CB.moneyMap(c.collaboration_value);
+      $("collab-points").textContent = `· ${CB.num(c.collaboration_points || 0)} collaboration points`;
+    } catch (_) { /* keep the last figure */ }
+  }
+
+  // ---- highlights -----------------------------------------------------------
+  const queue = [];
+  let showing = false;
+  function celebrate(hl) {
+    queue.push(hl);
+    if (queue.length > 5) queue.shift();
+    if (!showing) next();
+    if (hl.kind === "competition_lead") refreshCompetitions();
+  }
+  function next() {
+    const hl = queue.shift();
+    if (!hl) { showing = false; $("banner").hidden = true; return; }
+    showing = true;
+    $("banner-title").textContent = hl.title || "Nice!";
+    $("banner-text").textContent = hl.text || "";
+    const colors = ["#ffffff", "#5aa9ff", "#3ddc97", "#ff6b7f", "#7a3cff", "#1b1200"];
+    $("confetti").replaceChildren(...Array.from({ length: 60 }, (_, i) => {
+      const c = CB.h("i");
+      c.style.left = Math.random() * 100 + "%";
+      c.style.background = colors[i % colors.length];
+      c.style.animationDuration = 2 + Math.random() * 3 + "s";
+      c.style.animationDelay = Math.random() * 1.5 + "s";
+      return c;
+    }));
+    $("banner").hidden = false;
+    if (SOUND) chime();
+    setTimeout(next, 6500);
+  }
+  function chime() {
+    try {
+      const ctx = new (window.AudioContext || window.webkitAudioContext)();
+      [523.25, 659.25, 783.99, 1046.5].forEach((f, i) => {
+        const o = ctx.createOscillator(), g = ctx.createGain();
+        o.frequency.value = f; o.type = "triangle";
+        g.gain.setValueAtTime(0.0001, ctx.currentTime + i * 0.12);
+        g.gain.exponentialRampToValueAtTime(0.3, ctx.currentTime + i * 0.12 + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + i * 0.12 + 0.5);
+        o.connect(g).connect(ctx.destination);
+        o.start(ctx.currentTime + i * 0.12); o.stop(ctx.currentTime + i * 0.12 + 0.6);
+      });
+    } catch (_) { /* no audio device */ }
+  }
+
+  // ---- clock ----------------------------------------------------------------
+  function tick() {
+    $("clock").textContent = new Date().toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  }
+  tick();
+  setInterval(tick, 5000);
+})();

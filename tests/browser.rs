@@ -1,0 +1,480 @@
+//! The web pages in a real headless Chromium, driven over chromedriver
+//! against the real binary. Screenshots of every page land in
+//! `target/screenshots/` for a human to look at.
+//!
+//! Chromium is required: CI installs Debian's `chromium` and
+//! `chromium-driver` (scripts/test.sh), and a missing browser fails this
+//! test rather than skipping it.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn find_binary(env: &str, candidates: &[&str]) -> PathBuf {
+    if let Ok(p) = std::env::var(env) {
+        return PathBuf::from(p);
+    }
+    candidates
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "{} not found (set {env}); install Debian's chromium and chromium-driver \
+                 (scripts/test.sh does)",
+                candidates[0]
+            )
+        })
+}
+
+/// A child process (chromedriver, or a restarted server) that is killed and
+/// reaped when the test ends, however it ends.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_driver() -> Driver {
+    let bin = find_binary("CHROMEDRIVER", &["/usr/bin/chromedriver"]);
+    let port = free_port();
+    let child = Command::new(bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not listen on {port}");
+}
+
+async fn browser(driver: &Driver, profile: &Path) -> Client {
+    let chromium = find_binary(
+        "CHROME_BIN",
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a chromium session")
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .map(|t| t.join("screenshots"))
+        .unwrap_or_else(|| PathBuf::from("target/screenshots"));
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// Polls a JS expression until it is truthy; returns its value. On timeout
+/// saves a screenshot named after `what` and fails.
+async fn until(c: &Client, what: &str, js: &str) -> Value {
+    let script = format!("return ({js});");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let v = c.execute(&script, vec![]).await.unwrap_or(Value::Null);
+        let truthy = match &v {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            Value::String(s) => !s.is_empty(),
+            _ => true,
+        };
+        if truthy {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            screenshot(c, &format!("failed-{}", what.replace(' ', "-"))).await;
+            panic!("timed out waiting for {what}: {js}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script, vec![]).await.expect("script")
+}
+
+async fn event(http: &reqwest::Client, s: &common::Server, body: Value) -> u64 {
+    let (code, v) = common::post(http, &s.url("/api/v1/events"), &body).await;
+    assert_eq!(code, 201, "{v}");
+    v["seq"].as_u64().expect("seq")
+}
+
+/// Starts `crossboard serve` on a fixed address (to come back on the same
+/// port after a restart), waiting until it listens.
+fn serve_at(addr: &str, data: &Path) -> Driver {
+    let child = Command::new(env!("CARGO_BIN_EXE_crossboard"))
+        .args(["serve", "--addr", addr, "--data"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("restart crossboard");
+    // Killed and reaped on drop, like chromedriver.
+    let server = Driver {
+        child,
+        url: format!("http://{addr}"),
+    };
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("crossboard did not come back on {addr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pages_work_in_a_real_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let s = common::Server::start_with(&data, &["--demo", "--demo-every", "100000"], &[]);
+    let http = common::client();
+    let driver = start_driver().await;
+    let c = browser(&driver, &dir.path().join("chromium")).await;
+
+    // ---- the wall shows the demo boards and moves without a reload --------
+    c.set_window_size(1920, 1080).await.expect("window size");
+    c.goto(&s.url("/wall?boards=sellers:week&rotate=0"))
+        .await
+        .expect("open /wall");
+    until(
+        &c,
+        "wall rows",
+        "document.querySelectorAll('#board .row').length >= 5 && \
+         !document.getElementById('status').classList.contains('off')",
+    )
+    .await;
+    js(&c, "window.__sameDocument = 42; return null;").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    screenshot(&c, "wall").await;
+
+    let (_, board) = common::get(&http, &s.url("/api/v1/boards/sellers?window=week")).await;
+    let rows = board["rows"].as_array().expect("rows").clone();
+    assert!(rows.len() >= 20, "the demo has sellers: {board}");
+    let last = &rows[rows.len() - 1];
+    let (last_id, last_division) = (
+        last["id"].as_str().unwrap(),
+        last["division"].as_str().unwrap(),
+    );
+    let giver = rows
+        .iter()
+        .find(|r| r["division"] != last_division)
+        .expect("a seller in another division");
+    event(
+        &http,
+        &s,
+        json!({"type": "lead_given", "data": {"lead": "WALL-L1", "from": giver["id"],
+            "to_division": last_division, "to_seller": last_id, "customer": "Wall Test AB"}}),
+    )
+    .await;
+    event(
+        &http,
+        &s,
+        json!({"type": "order_closed", "data": {"order": "WALL-O1", "seller": last_id,
+            "customer": "Wall Test AB", "amount": 2_000_000_000i64, "currency": "SEK",
+            "lead": "WALL-L1"}}),
+    )
+    .await;
+    until(
+        &c,
+        "the climber on top",
+        &format!(
+            "(document.querySelector('#board .row[data-id=\"{last_id}\"]') || {{dataset: {{}}}}).dataset.rank === '1'"
+        ),
+    )
+    .await;
+    until(
+        &c,
+        "the highlight banner",
+        "!document.getElementById('banner').hidden && \
+         document.getElementById('banner-text').textContent.includes('Wall Test AB')",
+    )
+    .await;
+    assert_eq!(
+        js(&c, "return window.__sameDocument;").await,
+        42,
+        "the wall reloaded"
+    );
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    screenshot(&c, "wall-highlight").await;
+    until(
+        &c,
+        "the banner to go",
+        "document.getElementById('banner').hidden",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    screenshot(&c, "wall-updated").await;
+    let collab = until(
+        &c,
+        "collaboration value",
+        "document.getElementById('collab-value').textContent.includes('SEK') && \
+         document.getElementById('collab-value').textContent",
+    )
+    .await;
+    assert!(
+        collab.as_str().is_some_and(|t| t.contains("SEK")),
+        "{collab}"
+    );
+
+    // Divisions per seller and a running competition, as the rotation shows them.
+    let now = chrono::Utc::now();
+    let (code, body) = common::post(
+        &http,
+        &s.url("/api/v1/competitions"),
+        &json!({"id": "cup", "name": "Autumn Cross-Sell Cup",
+            "start": (now - chrono::Duration::days(7)).to_rfc3339(),
+            "end": (now + chrono::Duration::days(7)).to_rfc3339(),
+            "divisions": board["rows"].as_array().unwrap().iter()
+                .filter_map(|r| r["division"].as_str()).collect::<std::collections::BTreeSet<_>>()
+                .into_iter().collect::<Vec<_>>(),
+            "scoring": "per_seller"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    c.goto(&s.url("/wall?boards=divisions:month:per_seller,competitions&rotate=3"))
+        .await
+        .expect("open /wall");
+    until(&c, "divisions", "document.getElementById('title').textContent === 'Divisions' && document.querySelectorAll('#board .row').length >= 3").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    screenshot(&c, "wall-divisions").await;
+    until(
+        &c,
+        "the competition slide",
+        "document.getElementById('title').textContent === 'Autumn Cross-Sell Cup' && \
+         document.querySelectorAll('#board .row').length >= 3",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    screenshot(&c, "wall-competition").await;
+
+    // ---- /log: a lead in a few taps, and a field error for a bad one ------
+    c.set_window_size(430, 932).await.expect("phone size");
+    c.goto(&s.url("/log")).await.expect("open /log");
+    until(
+        &c,
+        "sellers",
+        "document.querySelectorAll('#me option').length > 10",
+    )
+    .await;
+    let seller = rows[3]["id"].as_str().unwrap();
+    c.find(Locator::Css(&format!("#me option[value=\"{seller}\"]")))
+        .await
+        .expect("seller option")
+        .click()
+        .await
+        .expect("pick seller");
+    until(
+        &c,
+        "my divisions",
+        "document.querySelectorAll('#lead-division option').length >= 3",
+    )
+    .await;
+    c.find(Locator::Css("#lead-customer"))
+        .await
+        .expect("customer")
+        .send_keys("Browser Test AB")
+        .await
+        .expect("type customer");
+    c.find(Locator::Css("#lead-note"))
+        .await
+        .expect("note")
+        .send_keys("They are building a new plant")
+        .await
+        .expect("type note");
+    c.find(Locator::Css("#form-lead button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("submit lead");
+    let award = until(
+        &c,
+        "points awarded",
+        "(document.getElementById('award') || {}).textContent",
+    )
+    .await;
+    assert_eq!(award, "+20 points", "a cross-division lead earns 2 × 10");
+    js(&c, "window.scrollTo(0, 0); return null;").await;
+    screenshot(&c, "log").await;
+    let events = common::all_events(&http, &s).await;
+    let lead = events.last().expect("an event");
+    assert_eq!(lead["type"], "lead_given", "{lead}");
+    assert_eq!(lead["data"]["from"], seller);
+    assert_eq!(lead["data"]["customer"], "Browser Test AB");
+
+    // Submitting without a customer: the API's error shows at the field.
+    c.find(Locator::Css("#form-lead button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("submit bad lead");
+    let msg = until(
+        &c,
+        "the field error",
+        "document.querySelector('[data-error-for=\"data.customer\"]').textContent",
+    )
+    .await;
+    assert!(
+        msg.as_str().is_some_and(|m| m.contains("customer")),
+        "{msg}"
+    );
+    assert_eq!(
+        js(
+            &c,
+            "return document.getElementById('lead-customer').classList.contains('invalid');"
+        )
+        .await,
+        true
+    );
+    screenshot(&c, "log-error").await;
+    assert_eq!(common::all_events(&http, &s).await.len(), events.len());
+
+    // ---- /me ----------------------------------------------------------------
+    c.set_window_size(1280, 1000).await.expect("desktop size");
+    c.goto(&s.url(&format!("/me?seller={seller}")))
+        .await
+        .expect("open /me");
+    until(
+        &c,
+        "my rank",
+        "document.getElementById('rank').textContent.startsWith('#') && \
+         document.querySelectorAll('#given tr').length > 1",
+    )
+    .await;
+    screenshot(&c, "me").await;
+
+    // ---- /admin: the what-if preview shows a ranking diff -------------------
+    c.set_window_size(1400, 1100).await.expect("desktop size");
+    c.goto(&s.url("/admin")).await.expect("open /admin");
+    until(
+        &c,
+        "the rules",
+        "document.getElementById('rules-text').value.includes('lead_given')",
+    )
+    .await;
+    js(
+        &c,
+        "const t = document.getElementById('rules-text'); const r = JSON.parse(t.value); \
+         r.lead_given = 500; t.value = JSON.stringify(r, null, 2); return null;",
+    )
+    .await;
+    c.find(Locator::Css("#preview"))
+        .await
+        .expect("preview button")
+        .click()
+        .await
+        .expect("preview");
+    until(
+        &c,
+        "the preview diff",
+        "document.querySelectorAll('#preview-table tr.moved').length > 0",
+    )
+    .await;
+    screenshot(&c, "admin").await;
+    until(
+        &c,
+        "the audit list",
+        "document.querySelectorAll('#audit-table tr').length > 10",
+    )
+    .await;
+    js(
+        &c,
+        "document.getElementById('audit').scrollIntoView(); return null;",
+    )
+    .await;
+    screenshot(&c, "admin-audit").await;
+
+    // ---- the wall survives a server restart ---------------------------------
+    c.set_window_size(1920, 1080).await.expect("window size");
+    c.goto(&s.url("/wall?boards=sellers:week&rotate=0"))
+        .await
+        .expect("open /wall");
+    until(
+        &c,
+        "wall rows",
+        "document.querySelectorAll('#board .row').length >= 5",
+    )
+    .await;
+    js(&c, "window.__sameDocument = 7; return null;").await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    s.terminate();
+    until(
+        &c,
+        "the offline badge",
+        "document.getElementById('status').classList.contains('off')",
+    )
+    .await;
+    screenshot(&c, "wall-offline").await;
+    let again = serve_at(&addr, &data);
+    let reconnected = tokio::time::timeout(
+        WAIT,
+        until(
+            &c,
+            "reconnect",
+            "!document.getElementById('status').classList.contains('off') && window.__sameDocument === 7",
+        ),
+    )
+    .await;
+    drop(again);
+    assert!(reconnected.is_ok(), "the wall did not reconnect");
+
+    c.close().await.expect("close chromium");
+}
