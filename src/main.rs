@@ -4,19 +4,28 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// crossboard: cross-selling between sales divisions as a live game.
 ///
 /// An event-sourced leaderboard: leads, joint visits, meetings and orders are
 /// immutable events in a durable log; points, ranks and team standings are
 /// projections of it, pushed live to wall screens and browsers.
+///
+/// Settings come from flags, else the `CROSSBOARD_*` environment variables
+/// shown with each flag, else a TOML file (`--config FILE` or
+/// `CROSSBOARD_CONFIG`) whose keys are those variables without the prefix,
+/// in lower case (`addr = "0.0.0.0:8080"`, `data = "/var/lib/crossboard"`,
+/// `tz`, `demo`, `log_json`, `leader_token`, `log`), else the defaults.
 #[derive(Parser)]
 #[command(name = "crossboard", version, about, long_about)]
 struct Cli {
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, global = true, env = "CROSSBOARD_LOG_JSON")]
     log_json: bool,
+    /// A TOML file of settings, below flags and environment in precedence.
+    #[arg(long, global = true, value_name = "FILE", env = "CROSSBOARD_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -165,6 +174,12 @@ fn init_tracing(json: bool) {
 }
 
 fn main() -> ExitCode {
+    // Before clap and before any thread: the file layer sets variables.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Err(e) = crossboard::config::apply_file_layer(&args, &Cli::command()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     init_tracing(cli.log_json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
