@@ -177,6 +177,13 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
         if let Err(e) = shared.log.append(&batch) {
             tracing::error!(error = %e, events = batch.len(), "flush failed; refusing appends until restart");
             shared.failed.store(true, Ordering::Release);
+            // The projection already folded this batch in: put back the
+            // durable prefix so that no reader sees what was refused.
+            let durable = shared.committed.load(Ordering::Acquire);
+            match durable_projection(&shared.log, state.tz, durable) {
+                Ok(p) => *state = p,
+                Err(e) => tracing::error!(error = %e, "cannot rebuild the projection"),
+            }
             for (_, outcome) in pending.iter_mut() {
                 if outcome.is_ok() {
                     *outcome = Err(AppendError::Unavailable(format!("not stored: {e}")));
@@ -210,6 +217,21 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
     for queued in queued_at {
         crate::metrics::append_latency(queued.elapsed().as_secs_f64());
     }
+}
+
+/// The fold of the log's first `until` events, as replay builds it.
+fn durable_projection(
+    log: &Log,
+    tz: chrono_tz::Tz,
+    until: u64,
+) -> Result<Projection, crate::store::StoreError> {
+    let mut p = Projection::new(tz);
+    if until > 0 {
+        for env in log.read(0, until) {
+            p.apply(&env?);
+        }
+    }
+    Ok(p)
 }
 
 fn sequence(

@@ -8,6 +8,8 @@
 pub mod codec;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -32,7 +34,16 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Log {
     db: sled::Db,
+    /// Fault injection for tests (see [`FAIL_FLUSH_AFTER`]): flushes of
+    /// appends that may still succeed before every one fails.
+    flushes_left: Option<Arc<AtomicU64>>,
 }
+
+/// Hidden, for tests that prove a failed flush is never acknowledged: with
+/// `CROSSBOARD_FAIL_FLUSH_AFTER=N` in the environment, the first N appends
+/// flush normally and every later one reports a flush failure after writing
+/// its batch (as a full or failing disk would). Not in `--help` on purpose.
+pub const FAIL_FLUSH_AFTER: &str = "CROSSBOARD_FAIL_FLUSH_AFTER";
 
 fn event_key(seq: u64) -> [u8; 9] {
     let mut k = [EVENT; 9];
@@ -67,8 +78,12 @@ impl Log {
                 source: sled::Error::Io(e),
             });
         }
+        let flushes_left = std::env::var(FAIL_FLUSH_AFTER)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .map(|n| Arc::new(AtomicU64::new(n)));
         match sled::Config::new().path(dir).open() {
-            Ok(db) => Ok(Log { db }),
+            Ok(db) => Ok(Log { db, flushes_left }),
             Err(sled::Error::Io(e))
                 if e.kind() == std::io::ErrorKind::WouldBlock
                     || e.to_string().contains("could not acquire lock") =>
@@ -137,6 +152,15 @@ impl Log {
             b.insert(id_key(&env.id), &env.seq.to_be_bytes());
         }
         self.db.apply_batch(b)?;
+        if let Some(left) = &self.flushes_left {
+            let before =
+                left.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+            if before.is_err() {
+                return Err(StoreError::Io(sled::Error::Io(std::io::Error::other(
+                    format!("injected flush failure ({FAIL_FLUSH_AFTER})"),
+                ))));
+            }
+        }
         self.db.flush()?;
         Ok(())
     }
