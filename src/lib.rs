@@ -21,4 +21,5 @@ pub mod synth;
 pub mod transfer;
 pub mod verify;
 pub mod web;
+pub mod webhooks;
 pub mod writer;

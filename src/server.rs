@@ -24,6 +24,8 @@ pub struct ServeOptions {
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let core = crate::app::start(&opts.data, opts.tz.as_deref())?;
     crate::metrics::replayed(core.replay.events, core.replay.seconds);
+    // Celebrations flow from start-up, not from the first webhooks request.
+    let _webhooks = crate::webhooks::Webhooks::for_shared(&core.shared)?;
     tracing::info!(
         events = core.replay.events,
         seconds = core.replay.seconds,

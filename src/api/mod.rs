@@ -50,6 +50,7 @@ pub fn router(api: Api) -> Router {
         .merge(competitions::routes())
         .merge(transfer::routes())
         .merge(crate::metrics::routes())
+        .merge(crate::webhooks::routes())
         .merge(crate::live::routes())
         .merge(crate::web::routes())
         .fallback(not_found)
