@@ -4,6 +4,7 @@
 pub mod competitions;
 pub mod error;
 pub mod input;
+pub mod openapi;
 pub mod rules;
 pub mod transfer;
 
@@ -51,6 +52,7 @@ pub fn router(api: Api) -> Router {
         .merge(transfer::routes())
         .merge(crate::metrics::routes())
         .merge(crate::webhooks::routes())
+        .merge(openapi::routes())
         .merge(crate::live::routes())
         .merge(crate::web::routes())
         .fallback(not_found)
