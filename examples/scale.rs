@@ -39,6 +39,10 @@ struct Args {
     /// Seconds to post for.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Keep the generated log here (and reuse it if it already exists)
+    /// instead of a temp dir, to repeat cold starts without regenerating.
+    #[arg(long)]
+    data: Option<std::path::PathBuf>,
 }
 
 fn rss_mib(pid: u32) -> f64 {
@@ -63,11 +67,12 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let data = dir.path().join("data");
+    let reuse = args.data.as_ref().is_some_and(|d| d.exists());
+    let data = args.data.clone().unwrap_or_else(|| dir.path().join("data"));
 
     // 1. A large log on disk, written in big batches as the writer would.
     let t = Instant::now();
-    {
+    if !reuse {
         let (log, _) = crossboard::app::open_log(&data, Some("Europe/Stockholm"))?;
         let cfg = crossboard::synth::SynthConfig {
             events: args.events,
@@ -103,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
         .args(["serve", "--addr", "127.0.0.1:18099", "--data"])
         .arg(&data)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()?;
     let http = reqwest::Client::new();
     let base = "http://127.0.0.1:18099";
