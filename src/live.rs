@@ -245,7 +245,7 @@ async fn publish(
     mut boundary: Option<DateTime<Utc>>,
 ) {
     let mut changes = shared.changes.subscribe();
-    changes.borrow_and_update();
+    let mut rendered_seq = *changes.borrow_and_update();
     let mut published = Instant::now();
     loop {
         let refresh = Instant::now() + REFRESH;
@@ -259,7 +259,9 @@ async fn publish(
         }
         tokio::time::sleep_until(published + COALESCE).await;
         // Everything committed while we slept is in this one render.
-        changes.borrow_and_update();
+        let seq = *changes.borrow_and_update();
+        crate::metrics::frames_coalesced(seq.saturating_sub(rendered_seq).saturating_sub(1));
+        rendered_seq = seq;
         let Some((text, next)) = render_frame(&shared, &spec, Utc::now()) else {
             continue;
         };
@@ -523,6 +525,7 @@ struct Session {
 }
 
 async fn session(hub: Arc<Hub>, socket: WebSocket) {
+    let _counted = crate::metrics::LiveSocket::open();
     let limits = hub.limits;
     let (sink, mut stream) = socket.split();
     let (out, out_rx) = mpsc::channel(OUT_QUEUE);
@@ -558,13 +561,23 @@ async fn session(hub: Arc<Hub>, socket: WebSocket) {
             },
             Some(i) = changes.next(), if !changes.is_empty() => {
                 if let Some(sub) = s.subs.get_mut(i) {
+                    if sub.dirty {
+                        // The unsent frame is replaced by a newer one.
+                        crate::metrics::frames_dropped(1);
+                    }
                     sub.dirty = true;
                 }
             }
             h = highlights.recv() => match h {
                 // Highlights are of the moment: a congested client misses them.
-                Ok(frame) => if !s.subs.is_empty() && !s.congested() { s.send(Message::Text(frame)); },
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Ok(frame) => if !s.subs.is_empty() {
+                    if s.congested() {
+                        crate::metrics::frames_dropped(1);
+                    } else {
+                        s.send(Message::Text(frame));
+                    }
+                },
+                Err(broadcast::error::RecvError::Lagged(n)) => crate::metrics::frames_dropped(n),
                 Err(broadcast::error::RecvError::Closed) => break Some("server stopping"),
             },
             _ = keepalive.tick() => {
@@ -642,6 +655,7 @@ impl Session {
             Ok(()) => {
                 self.sent += len;
                 if len > 0 {
+                    crate::metrics::frames_sent(1);
                     self.ping();
                 }
                 true

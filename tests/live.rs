@@ -30,8 +30,11 @@ async fn send(ws: &mut Ws, v: Value) {
 
 /// The next JSON frame; pings are answered by tungstenite while reading.
 async fn next(ws: &mut Ws) -> Value {
+    // One deadline for the frame, not per message: keep-alive pings must
+    // not extend the wait forever.
+    let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let msg = tokio::time::timeout(WAIT, ws.next())
+        let msg = tokio::time::timeout_at(deadline, ws.next())
             .await
             .expect("a frame in time")
             .expect("socket open")
@@ -271,4 +274,59 @@ async fn notable_events_are_highlighted() {
         }
     }
     assert_eq!(kinds, ["cross_sell_order", "joint_visit", "lead_won"]);
+}
+
+#[tokio::test]
+async fn competitions_stream_and_lead_changes_are_celebrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::Server::start(&dir.path().join("data"));
+    let c = common::client();
+    org(&c, &s, 2).await;
+    let now = chrono::Utc::now();
+    let (code, body) = common::post(
+        &c,
+        &s.url("/api/v1/competitions"),
+        &json!({"id": "cup", "name": "The Cup",
+            "start": (now - chrono::Duration::days(1)).to_rfc3339(),
+            "end": (now + chrono::Duration::days(7)).to_rfc3339(),
+            "divisions": ["a", "b", "c"], "scoring": "sum"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+
+    let mut ws = connect(&s).await;
+    send(&mut ws, json!({"subscribe": "competition:cup"})).await;
+    let snap = next(&mut ws).await;
+    assert_eq!(snap["board"], "competition:cup", "{snap}");
+    assert_eq!(snap["status"], "running");
+    assert_eq!(snap["standings"].as_array().unwrap().len(), 3);
+
+    // Division a takes the lead, then b overtakes it.
+    event(&c, &s, lead("L1", "a0", "b")).await;
+    let mut leaders = Vec::new();
+    let mut overtaken = false;
+    let mut top = Value::Null;
+    while leaders.len() < 2 || top != "b" {
+        let v = next(&mut ws).await;
+        if v["board"] == "competition:cup" {
+            top = v["standings"][0]["id"].clone();
+            assert_eq!(v["status"], "running");
+            if top == "b" {
+                assert_eq!(v["standings"][0]["points"], 40.0, "{v}");
+            }
+        }
+        if let Some(h) = v
+            .get("highlight")
+            .filter(|h| h["kind"] == "competition_lead")
+        {
+            assert_eq!(h["competition"], "cup");
+            leaders.push(h["leader"].as_str().unwrap_or_default().to_string());
+            if !overtaken {
+                overtaken = true;
+                event(&c, &s, lead("L2", "b0", "a")).await;
+                event(&c, &s, lead("L3", "b1", "c")).await;
+            }
+        }
+    }
+    assert_eq!(leaders, ["a", "b"]);
 }

@@ -54,8 +54,23 @@ const CB = (() => {
     }
     let data = null;
     try { data = await res.json(); } catch (_) { /* empty body */ }
+    if (res.status === 401) askToken();
     if (!res.ok) throw new ApiError(res.status, data);
     return data;
+  }
+
+  /** A bar asking for an access token, shown once when the server says 401. */
+  function askToken() {
+    if (document.getElementById("cb-token-bar")) return;
+    const input = h("input", { type: "password", placeholder: "access token", autocomplete: "off",
+      style: "max-width: 320px; min-height: 40px" });
+    const save = () => { store(TOKEN_KEY, input.value.trim()); location.reload(); };
+    input.addEventListener("keydown", (e) => { if (e.key === "Enter") save(); });
+    document.body.prepend(h("div", { id: "cb-token-bar", style: "display: flex; gap: 10px; align-items: center; " +
+      "flex-wrap: wrap; padding: 10px 16px; background: #ff6b7f; color: #1b0006; font: 600 16px system-ui, sans-serif; " +
+      "position: relative; z-index: 20" },
+      "This server needs an access token.", input,
+      h("button", { type: "button", onclick: save, style: "min-height: 40px" }, "Save")));
   }
 
   function liveUrl() {
