@@ -56,6 +56,11 @@ pub const COALESCE: Duration = Duration::from_millis(100);
 /// A board is re-rendered at least this often even without events, so time
 /// based changes (a competition starting) show up; unchanged frames are not sent.
 const REFRESH: Duration = Duration::from_secs(5);
+/// Rows per live board unless a subscription asks for another `limit`: a
+/// wall shows a dozen, and every extra row is sent to every screen on
+/// every change.
+const LIVE_ROWS: usize = 100;
+const MAX_LIVE_ROWS: u64 = 1000;
 /// Largest message a client may send; subscriptions are tiny.
 const MAX_INBOUND: usize = 16 * 1024;
 /// Messages queued between a session and its socket writer. Small on
@@ -768,9 +773,24 @@ impl Session {
             }
         }
         let (window, _) = window_params(&q)?;
+        let limit = match msg.get("limit") {
+            None | Some(Value::Null) => LIVE_ROWS,
+            Some(v) => v
+                .as_u64()
+                .filter(|n| *n > 0)
+                .map(|n| n.min(MAX_LIVE_ROWS) as usize)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_message",
+                        "limit must be a whole number of rows, 1 or more",
+                    )
+                    .with_field("limit")
+                })?,
+        };
         let spec = BoardSpec {
             kind: board_kind(name, &q)?,
             window,
+            limit: Some(limit),
         };
         if let Some(sub) = self.subs.iter_mut().find(|s| s.spec == spec) {
             // Asked again: answer again with the current board.

@@ -217,6 +217,25 @@ pub fn window_params(q: &HashMap<String, String>) -> Result<(WindowKind, DateTim
     Ok((kind, at))
 }
 
+/// `limit`: how many top rows of a board to send (ties at the cut are kept).
+pub fn limit_param(q: &HashMap<String, String>) -> Result<Option<usize>, ApiError> {
+    match q.get("limit") {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    "limit must be a whole number of rows, 1 or more",
+                )
+                .with_field("limit")
+            }),
+    }
+}
+
 /// Parses a board name as the API and the live socket spell it.
 pub fn board_kind(name: &str, q: &HashMap<String, String>) -> Result<BoardKind, ApiError> {
     match name {
@@ -255,6 +274,7 @@ async fn get_board(
     let spec = BoardSpec {
         kind: board_kind(&name, &q)?,
         window,
+        limit: limit_param(&q)?,
     };
     let p = api.shared.projection.read();
     board::render(&p, &spec, at)

@@ -488,6 +488,10 @@ mod tests {
 pub struct BoardSpec {
     pub kind: BoardKind,
     pub window: crate::domain::time::WindowKind,
+    /// Send only the top rows (ties at the cut included). A wall shows a
+    /// dozen; 10,000 sellers in every frame to every screen would be
+    /// megabytes per change.
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -517,15 +521,30 @@ pub fn render(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Option<serde_json::Value> {
     let window = Window::containing(spec.window, at, p.tz);
+    let cut = |rows: usize| spec.limit.unwrap_or(usize::MAX).min(rows);
+    let total;
     let rows = match &spec.kind {
-        BoardKind::Sellers => serde_json::to_value(seller_board(p, &p.score, &window)),
+        BoardKind::Sellers => {
+            let mut rows = seller_board(p, &p.score, &window);
+            total = rows.len();
+            let keep = cut(rows.len());
+            // Keep everyone who shares the last kept rank.
+            let keep = match keep.checked_sub(1).map(|i| rows[i].rank) {
+                Some(last) => rows.iter().take_while(|r| r.rank <= last).count(),
+                None => 0,
+            };
+            rows.truncate(keep);
+            serde_json::to_value(rows)
+        }
         BoardKind::Divisions { per_seller } => {
             let scoring = if *per_seller {
                 DivisionScoring::PerSeller
             } else {
                 DivisionScoring::Sum
             };
-            serde_json::to_value(division_board(p, &p.score, &window, scoring))
+            let rows = division_board(p, &p.score, &window, scoring);
+            total = rows.len();
+            serde_json::to_value(rows)
         }
         BoardKind::Competition(id) => {
             let c = p.competition(id)?;
@@ -540,6 +559,7 @@ pub fn render(
         "seq": p.seq(),
         "board": spec.name(),
         "window": window.to_json(),
+        "total": total,
         "rows": rows,
     }))
 }
