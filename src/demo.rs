@@ -286,8 +286,14 @@ pub async fn seed(writer: &Writer) -> anyhow::Result<u64> {
         .into_iter()
         .map(|e| demo_append(e, Some(micros(start - Span::days(1)))))
         .collect();
-    for day in 0..29 {
-        let date = start + Span::days(day);
+    // Working hours (07:00-17:00 UTC) of each of the last 29 days and of
+    // today up to now, so "today" and "this week" have points at once.
+    for day in 0..=29 {
+        let date = (start + Span::days(day))
+            .date_naive()
+            .and_hms_opt(7, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or(start);
         let busy = !matches!(
             chrono::Datelike::weekday(&date),
             chrono::Weekday::Sat | chrono::Weekday::Sun
@@ -298,7 +304,7 @@ pub async fn seed(writer: &Writer) -> anyhow::Result<u64> {
             world.rng.gen_range(0..3)
         };
         let mut times: Vec<i64> = (0..count)
-            .map(|_| micros(date) + world.rng.gen_range(0..9 * 3_600_000_000i64))
+            .map(|_| micros(date) + world.rng.gen_range(0..10 * 3_600_000_000i64))
             .filter(|t| *t < micros(now))
             .collect();
         times.sort_unstable();
