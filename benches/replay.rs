@@ -8,14 +8,15 @@
 //! * `rescore`: [`Scoreboard::build`] over the interned facts alone, what a
 //!   retroactive rules publish costs.
 //! * `sled`: reading the log back from sled on a temp dir, decoding and
-//!   folding, exactly as `app::replay` does at start-up.
+//!   folding, exactly as `app::replay` does at start-up; `sled_read` is the
+//!   reading and decoding alone.
 //!
 //! `CROSSBOARD_BENCH_EVENTS` overrides the log size (default 1,000,000).
 //! Run with `cargo bench --bench replay`.
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use crossboard::domain::score::Scoreboard;
 use crossboard::domain::Projection;
 use crossboard::store::Log;
@@ -72,6 +73,24 @@ fn bench(c: &mut Criterion) {
         log.append(batch).expect("append");
     }
     drop(envs);
+    // Reopen, as a restart would: sled's background flushing of the writes
+    // above is not part of a replay.
+    log.flush().expect("flush");
+    drop(log);
+    let log = Log::open(&dir.path().join("data")).expect("reopen log");
+    // Seconds per replay: ten single runs, not criterion's 1 + 2 + ... + 10.
+    g.sampling_mode(SamplingMode::Flat);
+    // The store's share of that: read and decode only, no fold.
+    g.bench_function(format!("sled_read_{n}_events"), |b| {
+        b.iter(|| {
+            let mut count = 0u64;
+            for env in log.read(0, n) {
+                env.expect("decode");
+                count += 1;
+            }
+            assert_eq!(count, n);
+        })
+    });
     g.bench_function(format!("sled_{n}_events"), |b| {
         b.iter_batched(
             || (),
