@@ -123,8 +123,12 @@ pub fn routes() -> Router<Api> {
 
 async fn upgrade(State(api): State<Api>, ws: WebSocketUpgrade) -> Response {
     let hub = Hub::for_shared(&api.shared);
+    // tungstenite's default buffers are 128 KiB each per socket; a thousand
+    // wall screens would hold a quarter GiB of mostly empty buffers.
     ws.max_message_size(MAX_INBOUND)
         .max_frame_size(MAX_INBOUND)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| session(hub, socket))
 }
 
