@@ -2,8 +2,17 @@
 //! another engine could take its place without touching the domain.
 //!
 //! Layout, all in one tree so that a batch is atomic:
-//! `e` + seq (u64 big-endian) → encoded envelope; `i` + event id → seq
-//! (the idempotency index, kept forever); `m` + name → metadata.
+//! `c` + first seq (u64 big-endian) → a chunk of up to [`CHUNK_EVENTS`]
+//! consecutive encoded envelopes; `i` + event id → seq (the idempotency
+//! index, kept forever); `m` + name → metadata; `t` + SHA-256 of a token's
+//! secret → the token's record (never the secret).
+//!
+//! Why chunks: sled pays a few microseconds per key on insert and on
+//! iteration, which made one key per event the bottleneck of both ingest
+//! and replay (about 4.5 µs per event to read back). A writer batch is
+//! stored as a few chunks, so replay walks ~64 times fewer keys. Each
+//! envelope keeps its own length frame inside the chunk, so damage is still
+//! reported by seq.
 
 pub mod codec;
 
@@ -15,9 +24,21 @@ use thiserror::Error;
 
 use crate::domain::event::Envelope;
 
-const EVENT: u8 = b'e';
+/// Per-event keys of early development builds; such a data dir is refused.
+const LEGACY_EVENT: u8 = b'e';
+const CHUNK: u8 = b'c';
+/// First byte of every chunk value, so a stray value is not misread.
+const CHUNK_MAGIC: u8 = 0xC7;
+/// Most envelopes in one chunk, and roughly most bytes: small enough that
+/// reading one event back decodes little, big enough that keys are few.
+pub const CHUNK_EVENTS: usize = 64;
+const CHUNK_BYTES: usize = 64 * 1024;
 const ID: u8 = b'i';
 const META: u8 = b'm';
+/// sled's page cache. Reads of the log are sequential (replay, export,
+/// paging) or rare (idempotent retries), so they gain little from more.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+const TOKEN: u8 = b't';
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -45,16 +66,78 @@ pub struct Log {
 /// its batch (as a full or failing disk would). Not in `--help` on purpose.
 pub const FAIL_FLUSH_AFTER: &str = "CROSSBOARD_FAIL_FLUSH_AFTER";
 
-fn event_key(seq: u64) -> [u8; 9] {
-    let mut k = [EVENT; 9];
-    k[1..].copy_from_slice(&seq.to_be_bytes());
+fn chunk_key(first: u64) -> [u8; 9] {
+    let mut k = [CHUNK; 9];
+    k[1..].copy_from_slice(&first.to_be_bytes());
     k
+}
+
+/// Frames encoded envelopes into one chunk value.
+fn encode_chunk(records: &[Vec<u8>]) -> Vec<u8> {
+    let len: usize = records.iter().map(|r| r.len() + 4).sum();
+    let mut out = Vec::with_capacity(5 + len);
+    out.push(CHUNK_MAGIC);
+    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
+    for r in records {
+        out.extend_from_slice(&(r.len() as u32).to_le_bytes());
+        out.extend_from_slice(r);
+    }
+    out
+}
+
+/// Splits a chunk value into its envelope frames.
+fn chunk_frames(bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
+    if bytes.first() != Some(&CHUNK_MAGIC) || bytes.len() < 5 {
+        return Err("not a chunk of this format".into());
+    }
+    let count = u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize;
+    let mut frames = Vec::with_capacity(count.min(CHUNK_EVENTS * 4));
+    let mut at = 5;
+    for i in 0..count {
+        let len = bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .ok_or_else(|| format!("frame {i} of {count} is cut short"))?;
+        let frame = bytes
+            .get(at + 4..at + 4 + len)
+            .ok_or_else(|| format!("frame {i} of {count} is cut short"))?;
+        frames.push(frame);
+        at += 4 + len;
+    }
+    if at != bytes.len() {
+        return Err(format!(
+            "{} stray bytes after {count} frames",
+            bytes.len() - at
+        ));
+    }
+    Ok(frames)
+}
+
+/// Decodes one frame that should hold `seq`.
+fn decode_frame(seq: u64, frame: &[u8]) -> Result<Envelope, StoreError> {
+    let env = codec::decode(frame).map_err(|message| StoreError::Corrupt { seq, message })?;
+    if env.seq != seq {
+        return Err(StoreError::Corrupt {
+            seq,
+            message: format!("record claims seq {}", env.seq),
+        });
+    }
+    Ok(env)
 }
 
 fn id_key(id: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(id.len() + 1);
     k.push(ID);
     k.extend_from_slice(id.as_bytes());
+    k
+}
+
+/// A stored token: the hash of its secret and its encoded record.
+pub type RawToken = (Vec<u8>, Vec<u8>);
+
+fn token_key(hash: &[u8]) -> Vec<u8> {
+    let mut k = vec![TOKEN];
+    k.extend_from_slice(hash);
     k
 }
 
@@ -82,8 +165,25 @@ impl Log {
             .ok()
             .and_then(|v| v.trim().parse().ok())
             .map(|n| Arc::new(AtomicU64::new(n)));
-        match sled::Config::new().path(dir).open() {
-            Ok(db) => Ok(Log { db, flushes_left }),
+        // sled caches up to 1 GiB of pages by default; the projection keeps
+        // everything hot in memory already, so a small cache is enough.
+        match sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+        {
+            Ok(db) => {
+                if db.scan_prefix([LEGACY_EVENT]).next().is_some() {
+                    return Err(StoreError::Corrupt {
+                        seq: 0,
+                        message: format!(
+                            "{} holds a log in the per-event layout of an early development build; export it with that build and import it here",
+                            dir.display()
+                        ),
+                    });
+                }
+                Ok(Log { db, flushes_left })
+            }
             Err(sled::Error::Io(e))
                 if e.kind() == std::io::ErrorKind::WouldBlock
                     || e.to_string().contains("could not acquire lock") =>
@@ -99,13 +199,25 @@ impl Log {
 
     /// The highest seq on disk (0 for an empty log).
     pub fn last_seq(&self) -> Result<u64, StoreError> {
-        Ok(self
+        let Some((k, v)) = self.db.scan_prefix([CHUNK]).next_back().transpose()? else {
+            return Ok(0);
+        };
+        let first = seq_of(&k);
+        let frames = chunk_frames(&v).map_err(|message| StoreError::Corrupt {
+            seq: first,
+            message,
+        })?;
+        Ok(first + frames.len().max(1) as u64 - 1)
+    }
+
+    /// The chunk holding `seq`: its first seq and raw value.
+    fn chunk_of(&self, seq: u64) -> Result<Option<(u64, sled::IVec)>, StoreError> {
+        let found = self
             .db
-            .scan_prefix([EVENT])
+            .range(chunk_key(0)..=chunk_key(seq))
             .next_back()
-            .transpose()?
-            .map(|(k, _)| seq_of(&k))
-            .unwrap_or(0))
+            .transpose()?;
+        Ok(found.map(|(k, v)| (seq_of(&k), v)))
     }
 
     pub fn meta(&self, name: &str) -> Result<Option<String>, StoreError> {
@@ -131,11 +243,16 @@ impl Log {
     }
 
     pub fn get(&self, seq: u64) -> Result<Option<Envelope>, StoreError> {
-        match self.db.get(event_key(seq))? {
+        let Some((first, bytes)) = self.chunk_of(seq)? else {
+            return Ok(None);
+        };
+        let frames = chunk_frames(&bytes).map_err(|message| StoreError::Corrupt {
+            seq: first,
+            message,
+        })?;
+        match frames.get((seq - first) as usize) {
             None => Ok(None),
-            Some(bytes) => codec::decode(&bytes)
-                .map(Some)
-                .map_err(|message| StoreError::Corrupt { seq, message }),
+            Some(frame) => decode_frame(seq, frame).map(Some),
         }
     }
 
@@ -143,13 +260,31 @@ impl Log {
     /// group commit: one flush for everything in the batch.
     pub fn append(&self, batch: &[Envelope]) -> Result<(), StoreError> {
         let mut b = sled::Batch::default();
+        let mut records: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_EVENTS);
+        let (mut first, mut size) = (0u64, 0usize);
         for env in batch {
             let bytes = codec::encode(env).map_err(|message| StoreError::Corrupt {
                 seq: env.seq,
                 message,
             })?;
-            b.insert(&event_key(env.seq), bytes);
+            // A chunk holds consecutive seqs only.
+            let contiguous = records.is_empty() || env.seq == first + records.len() as u64;
+            if !records.is_empty()
+                && (!contiguous || records.len() == CHUNK_EVENTS || size >= CHUNK_BYTES)
+            {
+                b.insert(&chunk_key(first), encode_chunk(&records));
+                records.clear();
+                size = 0;
+            }
+            if records.is_empty() {
+                first = env.seq;
+            }
+            size += bytes.len();
+            records.push(bytes);
             b.insert(id_key(&env.id), &env.seq.to_be_bytes());
+        }
+        if !records.is_empty() {
+            b.insert(&chunk_key(first), encode_chunk(&records));
         }
         self.db.apply_batch(b)?;
         if let Some(left) = &self.flushes_left {
@@ -172,19 +307,38 @@ impl Log {
         after: u64,
         until: u64,
     ) -> impl Iterator<Item = Result<Envelope, StoreError>> + '_ {
-        let start = event_key(after.saturating_add(1));
-        let end = event_key(until);
-        self.db.range(start..=end).map(|item| {
-            let (k, v) = item?;
-            let seq = seq_of(&k);
-            let env = codec::decode(&v).map_err(|message| StoreError::Corrupt { seq, message })?;
-            if env.seq != seq {
-                return Err(StoreError::Corrupt {
-                    seq,
-                    message: format!("record claims seq {}", env.seq),
-                });
-            }
-            Ok(env)
+        let from = after.saturating_add(1);
+        // Start at the chunk that holds `from`, which may begin before it.
+        let start = match self.chunk_of(from) {
+            Ok(Some((first, _))) => first,
+            _ => from,
+        };
+        let chunks = if from > until {
+            None
+        } else {
+            Some(self.db.range(chunk_key(start)..=chunk_key(until)))
+        };
+        chunks.into_iter().flatten().flat_map(move |item| {
+            let envs: Vec<Result<Envelope, StoreError>> = match item {
+                Err(e) => vec![Err(e.into())],
+                Ok((k, v)) => {
+                    let first = seq_of(&k);
+                    match chunk_frames(&v) {
+                        Err(message) => vec![Err(StoreError::Corrupt {
+                            seq: first.max(from),
+                            message,
+                        })],
+                        Ok(frames) => frames
+                            .iter()
+                            .enumerate()
+                            .map(|(i, f)| (first + i as u64, f))
+                            .filter(|(seq, _)| *seq >= from && *seq <= until)
+                            .map(|(seq, f)| decode_frame(seq, f))
+                            .collect(),
+                    }
+                }
+            };
+            envs
         })
     }
 
@@ -193,12 +347,26 @@ impl Log {
     pub fn records(
         &self,
     ) -> impl Iterator<Item = Result<(u64, Result<Envelope, String>), StoreError>> + '_ {
-        self.db.scan_prefix([EVENT]).map(|item| {
-            let (k, v) = item?;
-            if k.len() != 9 {
-                return Ok((0, Err(format!("malformed event key of {} bytes", k.len()))));
-            }
-            Ok((seq_of(&k), codec::decode(&v)))
+        self.db.scan_prefix([CHUNK]).flat_map(|item| {
+            let out: Vec<Result<(u64, Result<Envelope, String>), StoreError>> = match item {
+                Err(e) => vec![Err(e.into())],
+                Ok((k, _)) if k.len() != 9 => vec![Ok((
+                    0,
+                    Err(format!("malformed chunk key of {} bytes", k.len())),
+                ))],
+                Ok((k, v)) => {
+                    let first = seq_of(&k);
+                    match chunk_frames(&v) {
+                        Err(e) => vec![Ok((first, Err(format!("chunk at {first}: {e}"))))],
+                        Ok(frames) => frames
+                            .iter()
+                            .enumerate()
+                            .map(|(i, f)| Ok((first + i as u64, codec::decode(f))))
+                            .collect(),
+                    }
+                }
+            };
+            out
         })
     }
 
@@ -217,7 +385,28 @@ impl Log {
     /// Only for tests that prove corruption is detected and named.
     #[doc(hidden)]
     pub fn overwrite_raw_record(&self, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
-        self.db.insert(event_key(seq), bytes)?;
+        let chunk = self.chunk_of(seq)?.and_then(|(first, v)| {
+            let frames = chunk_frames(&v).ok()?;
+            let i = (seq - first) as usize;
+            (i < frames.len()).then(|| {
+                (
+                    first,
+                    i,
+                    frames.iter().map(|f| f.to_vec()).collect::<Vec<_>>(),
+                )
+            })
+        });
+        match chunk {
+            Some((first, i, mut frames)) => {
+                frames[i] = bytes.to_vec();
+                self.db.insert(chunk_key(first), encode_chunk(&frames))?;
+            }
+            // No chunk holds it: store a chunk of its own there (a gap).
+            None => {
+                self.db
+                    .insert(chunk_key(seq), encode_chunk(&[bytes.to_vec()]))?;
+            }
+        }
         self.db.flush()?;
         Ok(())
     }
@@ -229,6 +418,31 @@ impl Log {
         self.db.insert(id_key(id), value)?;
         self.db.flush()?;
         Ok(())
+    }
+
+    /// Stores an access token's record under the hash of its secret.
+    pub fn put_token(&self, hash: &[u8], record: &[u8]) -> Result<(), StoreError> {
+        self.db.insert(token_key(hash), record)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Every token: (hash of the secret, record).
+    pub fn tokens(&self) -> Result<Vec<RawToken>, StoreError> {
+        self.db
+            .scan_prefix([TOKEN])
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((k[1..].to_vec(), v.to_vec()))
+            })
+            .collect()
+    }
+
+    /// Deletes a token; `false` if there was none under that hash.
+    pub fn remove_token(&self, hash: &[u8]) -> Result<bool, StoreError> {
+        let gone = self.db.remove(token_key(hash))?.is_some();
+        self.db.flush()?;
+        Ok(gone)
     }
 
     pub fn size_on_disk(&self) -> u64 {
