@@ -132,6 +132,10 @@ fn id_key(id: &str) -> Vec<u8> {
     k
 }
 
+/// One record as `verify` sees it: its seq and the envelope, or why it
+/// could not be decoded.
+pub type RawRecord = Result<(u64, Result<Envelope, String>), StoreError>;
+
 /// A stored token: the hash of its secret and its encoded record.
 pub type RawToken = (Vec<u8>, Vec<u8>);
 
@@ -348,7 +352,7 @@ impl Log {
         &self,
     ) -> impl Iterator<Item = Result<(u64, Result<Envelope, String>), StoreError>> + '_ {
         self.db.scan_prefix([CHUNK]).flat_map(|item| {
-            let out: Vec<Result<(u64, Result<Envelope, String>), StoreError>> = match item {
+            let out: Vec<RawRecord> = match item {
                 Err(e) => vec![Err(e.into())],
                 Ok((k, _)) if k.len() != 9 => vec![Ok((
                     0,
