@@ -348,9 +348,7 @@ impl Log {
 
     /// Every event record in key order, decoded or not: what `verify` needs
     /// to report all damage instead of stopping at the first.
-    pub fn records(
-        &self,
-    ) -> impl Iterator<Item = Result<(u64, Result<Envelope, String>), StoreError>> + '_ {
+    pub fn records(&self) -> impl Iterator<Item = RawRecord> + '_ {
         self.db.scan_prefix([CHUNK]).flat_map(|item| {
             let out: Vec<RawRecord> = match item {
                 Err(e) => vec![Err(e.into())],
