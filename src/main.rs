@@ -52,6 +52,17 @@ enum Command {
         /// Mean seconds between demo trickle events.
         #[arg(long, default_value_t = 4.0, env = "CROSSBOARD_DEMO_EVERY")]
         demo_every: f64,
+        /// Let boards, the live socket and /wall be read without a token
+        /// (for a wall screen on a trusted network).
+        #[arg(long, env = "CROSSBOARD_PUBLIC_BOARDS")]
+        public_boards: bool,
+    },
+    /// Manage access tokens (roles leader, seller, screen). Secrets are
+    /// shown once and stored only as hashes. While no token exists the API
+    /// is open; the first one (or CROSSBOARD_LEADER_TOKEN) closes it.
+    Token {
+        #[command(subcommand)]
+        cmd: crossboard::auth::TokenCommand,
     },
     /// Append events from a CSV or JSONL file through the writer's
     /// validation (the server must be stopped: it holds the data dir's lock).
@@ -200,6 +211,7 @@ fn main() -> ExitCode {
                 demo,
                 tz,
                 demo_every,
+                public_boards,
             } => {
                 crossboard::server::serve(crossboard::server::ServeOptions {
                     addr,
@@ -207,9 +219,11 @@ fn main() -> ExitCode {
                     demo,
                     tz,
                     demo_every,
+                    public_boards,
                 })
                 .await
             }
+            Command::Token { cmd } => crossboard::auth::run_token_command(cmd),
             Command::Import {
                 file,
                 data,

@@ -19,6 +19,8 @@ pub struct ServeOptions {
     pub tz: Option<String>,
     /// Seconds between demo trickle events (on average).
     pub demo_every: f64,
+    /// Boards, the live socket and the wall readable without a token.
+    pub public_boards: bool,
 }
 
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
@@ -31,11 +33,6 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         seconds = core.replay.seconds,
         "log replayed"
     );
-    let api = Api {
-        shared: core.shared.clone(),
-        writer: core.writer.clone(),
-    };
-
     let mut trickle = None;
     if opts.demo {
         if core
@@ -52,6 +49,27 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             Duration::from_secs_f64(opts.demo_every.max(0.05)),
         ));
     }
+
+    // Tokens after the demo seed: the demo's seller token needs a seller.
+    let demo_seller = match opts.demo {
+        true => (core.shared.projection.read().org.sellers.first()).map(|s| s.id.clone()),
+        false => None,
+    };
+    let (auth, demo_tokens) =
+        crate::auth::start(&core.shared.log, opts.public_boards, demo_seller.as_deref())?;
+    for (t, secret) in &demo_tokens {
+        let seller = t
+            .seller
+            .as_ref()
+            .map(|s| format!(" (seller {s})"))
+            .unwrap_or_default();
+        println!("demo {} token{seller}: {secret}", t.role.as_str());
+    }
+    let api = Api {
+        shared: core.shared.clone(),
+        writer: core.writer.clone(),
+        auth,
+    };
 
     let listener = TcpListener::bind(opts.addr)
         .await

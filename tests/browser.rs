@@ -184,15 +184,20 @@ async fn the_pages_work_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let s = common::Server::start_with(&data, &["--demo", "--demo-every", "100000"], &[]);
-    let http = common::client();
+    // --demo closes the API and prints tokens; the first page keeps the
+    // leader's (?token=) for the others.
+    let leader = s.demo_token("leader").expect("demo leader token");
+    let http = common::client_with_token(&leader);
     let driver = start_driver().await;
     let c = browser(&driver, &dir.path().join("chromium")).await;
 
     // ---- the wall shows the demo boards and moves without a reload --------
     c.set_window_size(1920, 1080).await.expect("window size");
-    c.goto(&s.url("/wall?boards=sellers:week&rotate=0"))
-        .await
-        .expect("open /wall");
+    c.goto(&s.url(&format!(
+        "/wall?boards=sellers:week&rotate=0&token={leader}"
+    )))
+    .await
+    .expect("open /wall");
     until(
         &c,
         "wall rows",

@@ -33,6 +33,7 @@ const FAR_FUTURE_US: i64 = 10 * 365 * 86_400_000_000;
 
 async fn create(
     State(api): State<Api>,
+    who: crate::auth::Identity,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -83,7 +84,7 @@ async fn create(
         .append(Append {
             id: None,
             occurred_at: None,
-            actor: "api".into(),
+            actor: who.actor(),
             event,
         })
         .await?;
@@ -117,7 +118,11 @@ async fn show(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Val
     Ok(Json(v))
 }
 
-async fn close(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn close(
+    State(api): State<Api>,
+    who: crate::auth::Identity,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     if api.shared.projection.read().competition(&id).is_none() {
         return Err(ApiError::not_found(format!(
             "there is no competition '{id}'"
@@ -128,7 +133,7 @@ async fn close(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Va
         .append(Append {
             id: None,
             occurred_at: None,
-            actor: "api".into(),
+            actor: who.actor(),
             event,
         })
         .await?;

@@ -36,6 +36,8 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub struct Api {
     pub shared: Arc<Shared>,
     pub writer: Writer,
+    /// The tokens this server accepts; see `crate::auth`.
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 pub fn router(api: Api) -> Router {
@@ -57,6 +59,11 @@ pub fn router(api: Api) -> Router {
         .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // After routing, so that it sees the matched route's pattern.
+        .layer(axum::middleware::from_fn_with_state(
+            api.clone(),
+            crate::auth::require,
+        ))
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(crate::metrics::observe_requests))
@@ -134,16 +141,18 @@ fn now_us() -> i64 {
 
 async fn post_event(
     State(api): State<Api>,
+    who: crate::auth::Identity,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = json_body(&headers, body)?;
     let req = parse_event_request(&body, now_us())
         .inspect_err(|e| crate::metrics::event_rejected(e.code))?;
+    crate::auth::may_append(&who, &req.event)?;
     let append = Append {
         id: req.id,
         occurred_at: req.occurred_at,
-        actor: "api".into(),
+        actor: who.actor(),
         event: req.event,
     };
     let (appended, id) = api.writer.append(append).await?;

@@ -54,6 +54,7 @@ async fn get_rules(State(api): State<Api>) -> Json<Value> {
 
 async fn put_rules(
     State(api): State<Api>,
+    who: crate::auth::Identity,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -106,7 +107,7 @@ async fn put_rules(
     let append = Append {
         id: None,
         occurred_at: None,
-        actor: "api".into(),
+        actor: who.actor(),
         event,
     };
     match api.writer.append(append).await {

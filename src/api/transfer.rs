@@ -120,6 +120,7 @@ fn batch_items(headers: &HeaderMap, bytes: &[u8]) -> Result<Vec<Item>, ApiError>
 
 async fn batch(
     State(api): State<Api>,
+    who: crate::auth::Identity,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -159,7 +160,7 @@ async fn batch(
                 .submit(Append {
                     id: req.id,
                     occurred_at: req.occurred_at,
-                    actor: "api".into(),
+                    actor: who.actor(),
                     event: req.event,
                 })
                 .await),

@@ -14,6 +14,8 @@ pub struct Server {
     child: Child,
     pub base: String,
     pub data: PathBuf,
+    /// What the server printed before its address (e.g. `--demo` tokens).
+    pub banner: Vec<String>,
 }
 
 impl Server {
@@ -40,18 +42,21 @@ impl Server {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let mut sent = false;
+            let mut banner = Vec::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if !sent {
                     if let Some(url) = line.strip_prefix("crossboard listening on ") {
-                        let _ = tx.send(url.trim().to_string());
+                        let _ = tx.send((url.trim().to_string(), std::mem::take(&mut banner)));
                         sent = true;
+                    } else {
+                        banner.push(line);
                     }
                 }
                 // Keep draining so the child never blocks on a full pipe.
             }
         });
-        let base = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(base) => base,
+        let (base, banner) = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(started) => started,
             Err(_) => {
                 let _ = child.kill();
                 let err =
@@ -63,7 +68,17 @@ impl Server {
             child,
             base,
             data: data.to_path_buf(),
+            banner,
         }
+    }
+
+    /// A token `--demo` printed: `leader`, `seller` or `screen`.
+    pub fn demo_token(&self, role: &str) -> Option<String> {
+        let prefix = format!("demo {role} token");
+        self.banner
+            .iter()
+            .find_map(|l| l.strip_prefix(&prefix)?.rsplit(": ").next())
+            .map(str::to_string)
     }
 
     pub fn start(data: &Path) -> Server {
@@ -104,6 +119,18 @@ impl Drop for Server {
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("Bearer {token}").parse().expect("header value");
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .default_headers(headers)
         .build()
         .expect("client")
 }
