@@ -160,7 +160,8 @@ pub enum Access {
 /// The access table of the whole HTTP surface, by method and route pattern.
 pub fn access(method: &Method, route: &str) -> Access {
     let read = method == Method::GET || method == Method::HEAD;
-    if read && !route.starts_with("/api/") {
+    // Pages, assets, health, metrics and the API's own description.
+    if read && (!route.starts_with("/api/") || route == "/api/v1/openapi.json") {
         return Access::Public;
     }
     match (read, route) {
@@ -636,6 +637,7 @@ mod tests {
     fn the_table_closes_what_it_does_not_know() {
         assert_eq!(access(&Method::GET, "/healthz"), Access::Public);
         assert_eq!(access(&Method::GET, "/wall"), Access::Public);
+        assert_eq!(access(&Method::GET, "/api/v1/openapi.json"), Access::Public);
         assert_eq!(access(&Method::GET, "/api/v1/live"), Access::Board);
         assert_eq!(access(&Method::GET, "/api/v1/events"), Access::Read);
         assert_eq!(access(&Method::POST, "/api/v1/events"), Access::Append);

@@ -195,6 +195,8 @@ async fn every_endpoint_for_every_role() {
         case("GET", "/admin", open),
         case("GET", "/assets/app.js", open),
         case("GET", "/nope", [404; 5]),
+        case("GET", "/api/v1/openapi.json", open),
+        case("GET", "/api/v1/webhooks", leader_200),
         case("GET", "/api/v1/boards/sellers?window=all", board),
         case("GET", "/api/v1/boards/divisions", board),
         case("GET", "/api/v1/boards/competition:c1", board),
