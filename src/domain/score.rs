@@ -267,22 +267,37 @@ pub fn credits(
 /// Raw points of one seller in one division on one day, by kind, and their
 /// capped total.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+///
+/// Kept as `i32`: a million events make about a million cells, and half the
+/// bytes is the difference between fitting the memory target or not. One
+/// seller's points of one kind on one day stay far below 2^31; additions
+/// saturate rather than wrap should a rule set be absurd.
 struct Cell {
-    raw: [i64; KIND_COUNT],
-    total: i64,
+    raw: [i32; KIND_COUNT],
+    total: i32,
 }
 
 impl Cell {
     fn capped(&self, kind: usize, rules: &RuleSet) -> i64 {
+        let raw = self.raw[kind] as i64;
         match rules.cap(ScoreKind::ALL[kind]) {
-            Some(cap) => self.raw[kind].min(cap),
-            None => self.raw[kind],
+            Some(cap) => raw.min(cap),
+            None => raw,
         }
     }
 
     fn recompute(&mut self, rules: &RuleSet) {
-        self.total = (0..KIND_COUNT).map(|k| self.capped(k, rules)).sum();
+        let total: i64 = (0..KIND_COUNT).map(|k| self.capped(k, rules)).sum();
+        self.total = clamp_i32(total);
     }
+
+    fn add(&mut self, kind: usize, points: i64) {
+        self.raw[kind] = clamp_i32(self.raw[kind] as i64 + points);
+    }
+}
+
+fn clamp_i32(v: i64) -> i32 {
+    v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
 }
 
 /// The cells of one local day by (seller, division).
@@ -384,7 +399,7 @@ impl Scoreboard {
             let cells = self.days.entry(day).or_default();
             for c in &scratch {
                 let cell = cells.entry((c.seller, c.division)).or_default();
-                cell.raw[c.kind.index()] += sign * c.points;
+                cell.add(c.kind.index(), sign * c.points);
                 cell.recompute(rules);
             }
         }
@@ -401,7 +416,7 @@ impl Scoreboard {
         for (_, cells) in self.cells_in(window) {
             for ((s, _), cell) in cells {
                 if let Some(p) = out.get_mut(*s as usize) {
-                    *p += cell.total;
+                    *p += cell.total as i64;
                 }
             }
         }
@@ -415,7 +430,7 @@ impl Scoreboard {
         for (_, cells) in self.cells_in(window) {
             for ((_, d), cell) in cells {
                 if let Some(p) = out.get_mut(*d as usize) {
-                    *p += cell.total;
+                    *p += cell.total as i64;
                 }
             }
         }
@@ -454,6 +469,12 @@ impl Scoreboard {
             }
         }
         out
+    }
+
+    /// How many (day, seller, division) cells hold points: the size of the
+    /// board in memory.
+    pub fn cell_count(&self) -> usize {
+        self.days.values().map(|d| d.len()).sum()
     }
 
     /// One seller's capped points by kind in a window.
