@@ -34,6 +34,10 @@ pub struct Seller {
     pub left_day: Option<Day>,
     /// Divisions this seller has belonged to, with the day each stint began.
     pub stints: Vec<(Day, DivisionIx)>,
+    /// The same stints by the instant each began (UTC microseconds), in log
+    /// order: an event is credited to the division of its business time,
+    /// even when it is logged after a later move.
+    pub moves: Vec<(i64, DivisionIx)>,
 }
 
 #[derive(Debug, Clone)]
@@ -410,6 +414,7 @@ impl Org {
                         joined_day: day,
                         left_day: None,
                         stints: vec![(day, d)],
+                        moves: vec![(at_us, d)],
                     });
                 }
             }
@@ -434,7 +439,7 @@ impl Org {
                         seq,
                         at_us,
                         giver: g,
-                        giver_division: self.sellers[g as usize].division,
+                        giver_division: self.division_at(g, at_us),
                         to_division: d,
                         to_seller: to_seller.as_deref().and_then(|s| self.seller(s)),
                         customer: customer.clone(),
@@ -472,6 +477,7 @@ impl Org {
                     let s = &mut self.sellers[s as usize];
                     s.division = d;
                     s.stints.push((day, d));
+                    s.moves.push((at_us, d));
                 }
             }
             Event::SellerLeft { seller } => {
@@ -530,6 +536,21 @@ impl Org {
             ));
         }
         Ok(l)
+    }
+
+    /// The division a seller belonged to at an instant: the latest move (or
+    /// joining) at or before it; before joining, the division they joined.
+    pub fn division_at(&self, seller: SellerIx, at_us: i64) -> DivisionIx {
+        let s = &self.sellers[seller as usize];
+        let mut best: Option<(i64, DivisionIx)> = None;
+        for (t, d) in &s.moves {
+            if *t <= at_us && best.is_none_or(|(bt, _)| *t >= bt) {
+                best = Some((*t, *d));
+            }
+        }
+        best.map(|(_, d)| d)
+            .or_else(|| s.moves.first().map(|(_, d)| *d))
+            .unwrap_or(s.division)
     }
 
     /// The division a seller belonged to on a local day.

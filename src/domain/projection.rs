@@ -189,7 +189,7 @@ impl Projection {
     pub fn apply(&mut self, env: &Envelope) {
         let day = day_index(env.occurred_at, self.tz);
         self.org.apply(env.seq, env.occurred_at, day, &env.event);
-        let fact = self.fact_of(&env.event);
+        let fact = self.fact_of(&env.event, env.occurred_at);
         self.facts.push(FactRec {
             at_us: env.occurred_at,
             day,
@@ -268,10 +268,11 @@ impl Projection {
     }
 
     /// Interns an event into the fact the scorer reads, resolving each
-    /// seller's division as it is now, at the time of the event.
-    fn fact_of(&self, event: &Event) -> Fact {
+    /// seller's division as it was at the event's business time (a meeting
+    /// logged late, after a move, still counts for the old division).
+    fn fact_of(&self, event: &Event, at_us: i64) -> Fact {
         let org = &self.org;
-        let div = |s: u32| org.sellers[s as usize].division;
+        let div = |s: u32| org.division_at(s, at_us);
         match event {
             Event::LeadGiven { lead, .. } => match org.lead(lead) {
                 Some(l) => {
