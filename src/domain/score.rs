@@ -104,8 +104,9 @@ impl Timeline {
         &self.entries[i.saturating_sub(1)].2
     }
 
-    /// Caps are per local day, so they follow the rules in force when the
-    /// day began.
+    /// Caps are per local day, so one rule set must govern a whole day: the
+    /// latest one that took effect on or before it. A day on which new rules
+    /// are published is capped by the new rules, from its first minute.
     pub fn at_day(&self, day: Day) -> &RuleSet {
         let i = self.entries.partition_point(|(_, d, _)| *d <= day);
         &self.entries[i.saturating_sub(1)].2
