@@ -24,3 +24,6 @@ cargo clippy --all-targets -- -D warnings
 # Benchmarks must keep compiling; they are run on purpose, not in CI.
 cargo bench --no-run
 cargo test --all-features
+# The live API against its own OpenAPI document: no 5xx, no response that
+# breaks its schema (installs schemathesis from PyPI when missing).
+bash scripts/schemathesis.sh

@@ -125,3 +125,43 @@ async fn json_logs_hold_no_secrets_or_bodies() {
     assert!(!log.contains(secret), "{log}");
     assert!(!log.contains("Very Private Division"), "{log}");
 }
+
+#[tokio::test]
+async fn live_sockets_and_frames_are_counted() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let s = Server::start(&tmp.path().join("data"));
+    let c = client();
+    let before = scrape(&c, &s).await;
+    let url = s.url("/api/v1/live").replacen("http", "ws", 1);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    ws.send(Message::text(
+        r#"{"subscribe": "sellers", "window": "week"}"#,
+    ))
+    .await
+    .expect("subscribe");
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(_))) => break,
+            Some(Ok(_)) => continue,
+            other => panic!("no frame: {other:?}"),
+        }
+    }
+    let open = scrape(&c, &s).await;
+    assert_eq!(sample(&open, "crossboard_live_sockets"), 1.0, "{open}");
+    assert!(
+        sample(&open, "crossboard_live_frames_sent_total")
+            > sample(&before, "crossboard_live_frames_sent_total")
+    );
+    drop(ws);
+    for _ in 0..100 {
+        if sample(&scrape(&c, &s).await, "crossboard_live_sockets") == 0.0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the socket was never counted down");
+}

@@ -22,6 +22,8 @@ use utoipa::openapi::{ContentBuilder, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::api::Api;
+use crate::auth::{access, Access};
+use axum::http::Method;
 
 /// The document, rendered once.
 static DOCUMENT: LazyLock<String> =
@@ -56,7 +58,8 @@ Every error is a 4xx with `{\"error\": {\"code\", \"message\", \"field\"}}`; `fi
     ),
     components(schemas(
         Error, ErrorDetail, EventIn, EventType, Appended, EventOut, EventPage,
-        BatchResult, BatchItem, Board, Window, Health,
+        BatchResult, BatchItem, Board, Window, Health, WindowKind, Scoring, ExportFormat,
+        BoardName, HighlightKind,
         RulesOut, RulesPut, RulesPublished, PreviewIn, Preview,
         CompetitionIn, Competitions, WebhookIn, Webhook, Webhooks,
     )),
@@ -73,23 +76,11 @@ Every error is a 4xx with `{\"error\": {\"code\", \"message\", \"field\"}}`; `fi
 )]
 pub struct ApiDoc;
 
-/// Adds the bearer scheme, requires it everywhere but the public paths, and
-/// gives every operation the error shape as its default response.
+/// Adds the bearer scheme, requires it wherever [`crate::auth::access`]
+/// (the one access table) says a token is needed, states the role in each
+/// description, and gives every operation the error shape as its default
+/// response.
 struct Security;
-
-/// Paths anyone may read without a token.
-pub const PUBLIC: [&str; 10] = [
-    "/healthz",
-    "/api/v1/openapi.json",
-    "/",
-    "/wall",
-    "/me",
-    "/log",
-    "/admin",
-    "/favicon.ico",
-    "/assets/{file}",
-    "/metrics",
-];
 
 impl Modify for Security {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
@@ -117,16 +108,24 @@ impl Modify for Security {
             )
             .build();
         for (path, item) in doc.paths.paths.iter_mut() {
-            let public = PUBLIC.contains(&path.as_str());
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for (method, op) in [
+                (Method::GET, &mut item.get),
+                (Method::POST, &mut item.post),
+                (Method::PUT, &mut item.put),
+                (Method::DELETE, &mut item.delete),
+            ] {
+                let Some(op) = op else { continue };
+                let need = access(&method, path);
+                let public = need == Access::Public;
+                let who = match need {
+                    Access::Public => "Public.",
+                    Access::Board => "Any token (none with `--public-boards`).",
+                    Access::Read => "A seller or leader token.",
+                    Access::Append => "A seller token (as itself) or a leader token.",
+                    Access::Leader => "A leader token.",
+                };
+                let text = op.description.take().unwrap_or_default();
+                op.description = Some(format!("{text}\n\nAccess: {who}").trim().to_string());
                 op.responses
                     .responses
                     .entry("default".into())
@@ -193,6 +192,52 @@ pub struct EventIn {
     occurred_at: Option<String>,
     #[schema(value_type = Object)]
     data: Value,
+}
+
+/// A time window, cut in the organisation's time zone.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum WindowKind {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+    All,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum Scoring {
+    Sum,
+    PerSeller,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum BoardName {
+    Sellers,
+    Divisions,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum HighlightKind {
+    OrderFromLead,
+    LeadWon,
+    CompetitionWon,
 }
 
 #[derive(ToSchema)]
@@ -333,8 +378,8 @@ pub struct CompetitionIn {
     #[schema(format = DateTime)]
     end: String,
     divisions: Vec<String>,
-    /// sum (default) or per_seller.
-    scoring: Option<String>,
+    /// Default sum.
+    scoring: Option<Scoring>,
     #[schema(value_type = Option<Object>)]
     rules: Option<Value>,
 }
@@ -350,10 +395,10 @@ pub struct Competitions {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct WebhookIn {
-    /// http:// or https:// (a credential: never logged or exported).
+    /// An http:// or https:// URL (a credential: never logged or exported).
     url: String,
-    /// Any of order_from_lead, lead_won, competition_won; all when absent.
-    kinds: Option<Vec<String>>,
+    /// All when absent.
+    kinds: Option<Vec<HighlightKind>>,
 }
 
 #[derive(ToSchema)]
@@ -417,7 +462,7 @@ fn list_events() {}
 fn post_batch() {}
 
 #[utoipa::path(get, path = "/api/v1/export", tag = "events",
-    params(("format" = Option<String>, Query, description = "jsonl (default) or csv"),
+    params(("format" = Option<ExportFormat>, Query, description = "Default jsonl"),
            ("after" = Option<u64>, Query, description = "Events with a seq above this")),
     responses((status = 200, description = "The log, streamed", content(
         (String = "application/x-ndjson"), (String = "text/csv")))))]
@@ -426,9 +471,9 @@ fn export() {}
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}", tag = "boards",
     params(("board" = String, Path, description = "sellers, divisions or competition:<id>"),
-           ("window" = Option<String>, Query, description = "day, week (default), month, quarter, year, all"),
-           ("at" = Option<String>, Query, description = "RFC 3339: a past window"),
-           ("scoring" = Option<String>, Query, description = "divisions: sum or per_seller")),
+           ("window" = Option<WindowKind>, Query, description = "Default week"),
+           ("at" = Option<String>, Query, format = DateTime, description = "A past window"),
+           ("scoring" = Option<Scoring>, Query, description = "For divisions")),
     responses((status = 200, description = "The board", body = Board)))]
 #[allow(dead_code)]
 fn get_board() {}
@@ -440,7 +485,7 @@ fn list_sellers() {}
 
 #[utoipa::path(get, path = "/api/v1/sellers/{id}", tag = "boards",
     params(("id" = String, Path),
-           ("window" = Option<String>, Query), ("at" = Option<String>, Query)),
+           ("window" = Option<WindowKind>, Query), ("at" = Option<String>, Query, format = DateTime)),
     responses((status = 200, description = "Points by kind, rank, leads, feedback rate, collaboration value", body = Object)))]
 #[allow(dead_code)]
 fn get_seller() {}
@@ -451,7 +496,7 @@ fn get_seller() {}
 fn list_divisions() {}
 
 #[utoipa::path(get, path = "/api/v1/collaboration", tag = "boards",
-    params(("window" = Option<String>, Query), ("at" = Option<String>, Query)),
+    params(("window" = Option<WindowKind>, Query), ("at" = Option<String>, Query, format = DateTime)),
     responses((status = 200, description = "Collaboration metrics for the window", body = Object)))]
 #[allow(dead_code)]
 fn get_collaboration() {}
@@ -468,9 +513,9 @@ fn get_rules() {}
 fn put_rules() {}
 
 #[utoipa::path(post, path = "/api/v1/rules/preview", tag = "rules", request_body = PreviewIn,
-    params(("board" = Option<String>, Query, description = "sellers (default) or divisions"),
-           ("window" = Option<String>, Query), ("at" = Option<String>, Query),
-           ("scoring" = Option<String>, Query)),
+    params(("board" = Option<BoardName>, Query, description = "Default sellers"),
+           ("window" = Option<WindowKind>, Query), ("at" = Option<String>, Query, format = DateTime),
+           ("scoring" = Option<Scoring>, Query)),
     responses((status = 200, description = "The ranking under the draft beside the current one; writes nothing", body = Preview)))]
 #[allow(dead_code)]
 fn preview_rules() {}
