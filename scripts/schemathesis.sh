@@ -37,6 +37,8 @@ if [ -z "$base" ]; then
 fi
 
 # The websocket cannot be fuzzed as plain HTTP; the pages are not the API.
+# Run from the temp dir so its cache (.schemathesis/) stays out of the repo.
+cd "$work"
 schemathesis --no-color run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
