@@ -226,22 +226,23 @@ async fn seller_moved_mid_competition_credits_the_division_of_the_time() {
     let s = Server::start(&dir.path().join("data"));
     let c = client();
     fixture(&c, &s).await;
-    // b1 earns 5 more for big on the 10th, moves to small on the 11th and
-    // earns 5 there on the 12th.
-    ev(
-        &c,
-        &s,
-        "meeting_held",
-        "2026-03-10T10:00:00Z",
-        json!({"seller": "b1", "customer": "X"}),
-    )
-    .await;
+    // b1 moves to small on the 11th, earns 5 there on the 12th, and a
+    // meeting of the 10th, logged only after the move, still earns 5 for
+    // big: each event counts for the division of its business time.
     ev(
         &c,
         &s,
         "seller_moved",
         "2026-03-11T10:00:00Z",
         json!({"seller": "b1", "division": "small"}),
+    )
+    .await;
+    ev(
+        &c,
+        &s,
+        "meeting_held",
+        "2026-03-10T10:00:00Z",
+        json!({"seller": "b1", "customer": "X"}),
     )
     .await;
     ev(
@@ -265,6 +266,18 @@ async fn seller_moved_mid_competition_credits_the_division_of_the_time() {
         order(&sum),
         vec![("big".to_string(), 35.0), ("small".to_string(), 25.0)]
     );
+    let (_, divisions) = get(
+        &c,
+        &s.url("/api/v1/boards/divisions?window=month&at=2026-03-15T00:00:00Z"),
+    )
+    .await;
+    let points: Vec<(&str, i64)> = divisions["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["points"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(points, vec![("big", 35), ("small", 25)]);
     // Per seller: b1 belonged to both divisions in the period.
     let per = competition(
         &c,
@@ -438,70 +451,4 @@ async fn competition_validation_names_fields() {
     assert_eq!(code, 409, "{err}");
     let (code, _) = get(&c, &s.url("/api/v1/competitions/none")).await;
     assert_eq!(code, 404);
-}
-
-#[tokio::test]
-async fn an_event_logged_after_a_move_counts_for_the_division_of_its_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(&dir.path().join("data"));
-    let c = client();
-    fixture(&c, &s).await;
-    // b1 moves to small on the 11th; a meeting of the 10th is logged after.
-    ev(
-        &c,
-        &s,
-        "seller_moved",
-        "2026-03-11T10:00:00Z",
-        json!({"seller": "b1", "division": "small"}),
-    )
-    .await;
-    ev(
-        &c,
-        &s,
-        "meeting_held",
-        "2026-03-10T10:00:00Z",
-        json!({"seller": "b1", "customer": "Late AB"}),
-    )
-    .await;
-    ev(
-        &c,
-        &s,
-        "meeting_held",
-        "2026-03-12T10:00:00Z",
-        json!({"seller": "b1", "customer": "New AB"}),
-    )
-    .await;
-    let sum = competition(
-        &c,
-        &s,
-        "late",
-        "sum",
-        "2026-03-01T00:00:00Z",
-        "2026-03-31T00:00:00Z",
-    )
-    .await;
-    assert_eq!(
-        order(&sum),
-        vec![("big".to_string(), 35.0), ("small".to_string(), 25.0)]
-    );
-    let (_, divisions) = get(
-        &c,
-        &s.url("/api/v1/boards/divisions?window=month&at=2026-03-15T00:00:00Z"),
-    )
-    .await;
-    let points: Vec<(String, i64)> = divisions["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap().to_string(),
-                r["points"].as_i64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        points,
-        vec![("big".to_string(), 35), ("small".to_string(), 25)]
-    );
 }
