@@ -502,35 +502,34 @@ mod tests {
 
     /// Two divisions, three sellers: anna (a), bo (b), cia (a).
     fn setup() -> (Org, Vec<FactRec>) {
-        let mut org = Org::default();
-        for e in [
-            Event::DivisionCreated {
-                id: "a".into(),
-                name: "A".into(),
+        (crate::domain::org::test_org(), Vec::new())
+    }
+
+    /// Lead `l` from anna (a) to division b, as seq 1.
+    fn given_lead(org: &mut Org, facts: &mut Vec<FactRec>) {
+        org.apply(
+            1,
+            0,
+            0,
+            &Event::LeadGiven {
+                lead: "l".into(),
+                from: "anna".into(),
+                to_division: "b".into(),
+                to_seller: None,
+                customer: "c".into(),
+                note: None,
+                estimated_value: None,
             },
-            Event::DivisionCreated {
-                id: "b".into(),
-                name: "B".into(),
+        );
+        facts.push(rec(
+            0,
+            Fact::Lead {
+                lead: 0,
+                giver: 0,
+                giver_division: 0,
+                to_division: 1,
             },
-            Event::SellerJoined {
-                id: "anna".into(),
-                name: "Anna".into(),
-                division: "a".into(),
-            },
-            Event::SellerJoined {
-                id: "bo".into(),
-                name: "Bo".into(),
-                division: "b".into(),
-            },
-            Event::SellerJoined {
-                id: "cia".into(),
-                name: "Cia".into(),
-                division: "a".into(),
-            },
-        ] {
-            org.apply(0, 0, 0, &e);
-        }
-        (org, Vec::new())
+        ));
     }
 
     fn rec(at_us: i64, fact: Fact) -> FactRec {
@@ -581,29 +580,7 @@ mod tests {
     fn timely_feedback_window_edges() {
         let (mut org, mut facts) = setup();
         let day_us = 86_400_000_000;
-        org.apply(
-            1,
-            0,
-            0,
-            &Event::LeadGiven {
-                lead: "l".into(),
-                from: "anna".into(),
-                to_division: "b".into(),
-                to_seller: None,
-                customer: "c".into(),
-                note: None,
-                estimated_value: None,
-            },
-        );
-        facts.push(rec(
-            0,
-            Fact::Lead {
-                lead: 0,
-                giver: 0,
-                giver_division: 0,
-                to_division: 1,
-            },
-        ));
+        given_lead(&mut org, &mut facts);
         let r = RuleSet::default();
         let timeline = Timeline::new(r.clone());
         for (at, expected) in [
@@ -640,29 +617,7 @@ mod tests {
     #[test]
     fn order_from_lead_shares_with_giver_unless_lead_voided() {
         let (mut org, mut facts) = setup();
-        org.apply(
-            1,
-            0,
-            0,
-            &Event::LeadGiven {
-                lead: "l".into(),
-                from: "anna".into(),
-                to_division: "b".into(),
-                to_seller: None,
-                customer: "c".into(),
-                note: None,
-                estimated_value: None,
-            },
-        );
-        facts.push(rec(
-            0,
-            Fact::Lead {
-                lead: 0,
-                giver: 0,
-                giver_division: 0,
-                to_division: 1,
-            },
-        ));
+        given_lead(&mut org, &mut facts);
         facts.push(rec(
             0,
             Fact::Order {
