@@ -77,6 +77,17 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     // Tests and scripts read this line to find the port when --addr uses :0.
     println!("crossboard listening on http://{local}");
+    // Links that open each page already signed in, so the demo is one click.
+    for (t, secret) in &demo_tokens {
+        let pages: &[&str] = match t.role {
+            crate::auth::Role::Screen => &["wall"],
+            crate::auth::Role::Seller => &["log", "me"],
+            crate::auth::Role::Leader => &["admin"],
+        };
+        for page in pages {
+            println!("  open http://{local}/{page}?token={secret}");
+        }
+    }
     tracing::info!(addr = %local, data = %opts.data.display(), "serving");
 
     axum::serve(listener, router(api))
