@@ -23,7 +23,14 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 # Benchmarks must keep compiling; they are run on purpose, not in CI.
 cargo bench --no-run
-cargo test --all-features
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+cargo test --all-features 2>&1 | tee "$results"
 # The live API against its own OpenAPI document: no 5xx, no response that
 # breaks its schema (installs schemathesis from PyPI when missing).
 bash scripts/schemathesis.sh
+# One closing line for the whole run: cargo's last "test result" is the
+# doc-tests' (0 of them), which says nothing about the hundreds above.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
+
