@@ -7,23 +7,13 @@
 
 mod common;
 
+use common::run_cli as cli;
+
 use std::process::Command;
 
 use serde_json::{json, Value};
 
 const ROLES: [&str; 5] = ["none", "screen", "seller", "other", "leader"];
-
-fn cli(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_crossboard"))
-        .args(args)
-        .output()
-        .expect("run crossboard");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn create_token(data: &str, args: &[&str]) -> String {
     let mut all = vec!["token", "create", "--data", data];
