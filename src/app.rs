@@ -56,18 +56,27 @@ pub fn open_log(dir: &Path, tz_flag: Option<&str>) -> anyhow::Result<(Log, Tz)> 
 /// contiguously from 1 and naming the seq of any record that will not decode.
 pub fn replay(log: &Log, tz: Tz) -> Result<(Projection, ReplayReport), StoreError> {
     let started = Instant::now();
-    let mut p = Projection::new(tz);
-    let last = log.last_seq()?;
-    for item in log.read(0, last) {
-        let env = crate::verify::next_in_order(p.seq(), item?)?;
-        p.apply(&env);
-    }
+    let p = fold(log, tz, log.last_seq()?)?;
     crate::verify::check_tail(log, p.seq(), crate::verify::TAIL)?;
     let report = ReplayReport {
         events: p.seq(),
         seconds: started.elapsed().as_secs_f64(),
     };
     Ok((p, report))
+}
+
+/// Folds the log's first `until` events into a fresh projection, checking
+/// that seqs run contiguously from 1. Start-up and the writer's recovery
+/// from a failed flush both rebuild state this one way.
+pub fn fold(log: &Log, tz: Tz, until: u64) -> Result<Projection, StoreError> {
+    let mut p = Projection::new(tz);
+    if until > 0 {
+        for item in log.read(0, until) {
+            let env = crate::verify::next_in_order(p.seq(), item?)?;
+            p.apply(&env);
+        }
+    }
+    Ok(p)
 }
 
 /// A running core: shared state plus the writer thread.

@@ -180,7 +180,7 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
             // The projection already folded this batch in: put back the
             // durable prefix so that no reader sees what was refused.
             let durable = shared.committed.load(Ordering::Acquire);
-            match durable_projection(&shared.log, state.tz, durable) {
+            match crate::app::fold(&shared.log, state.tz, durable) {
                 Ok(p) => *state = p,
                 Err(e) => tracing::error!(error = %e, "cannot rebuild the projection"),
             }
@@ -217,21 +217,6 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
     for queued in queued_at {
         crate::metrics::append_latency(queued.elapsed().as_secs_f64());
     }
-}
-
-/// The fold of the log's first `until` events, as replay builds it.
-fn durable_projection(
-    log: &Log,
-    tz: chrono_tz::Tz,
-    until: u64,
-) -> Result<Projection, crate::store::StoreError> {
-    let mut p = Projection::new(tz);
-    if until > 0 {
-        for env in log.read(0, until) {
-            p.apply(&env?);
-        }
-    }
-    Ok(p)
 }
 
 fn sequence(
