@@ -6,11 +6,11 @@
 //! `CROSSBOARD_BENCH_EVENTS` overrides the log size (default 1,000,000).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use crossboard::api::rules::{draft_scoreboard, preview_rows};
 use crossboard::domain::board::DivisionScoring;
 use crossboard::domain::rules::{RuleSet, ScoreKind};
 use crossboard::domain::time::{from_micros, Window, WindowKind};
 use crossboard::domain::Projection;
+use crossboard::http::rules::{draft_scoreboard, preview_rows};
 use crossboard::synth::{Synth, SynthConfig};
 
 fn events() -> u64 {

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
 
 /// crossboard: cross-selling between sales divisions as a live game.
@@ -62,7 +63,7 @@ enum Command {
     /// is open; the first one (or CROSSBOARD_LEADER_TOKEN) closes it.
     Token {
         #[command(subcommand)]
-        cmd: crossboard::auth::TokenCommand,
+        cmd: TokenCommand,
     },
     /// Append events from a CSV or JSONL file through the writer's
     /// validation (the server must be stopped: it holds the data dir's lock).
@@ -124,8 +125,8 @@ enum Command {
     },
 }
 
-fn transfer_format(s: &str) -> anyhow::Result<crossboard::transfer::Format> {
-    crossboard::transfer::Format::parse(s)
+fn transfer_format(s: &str) -> anyhow::Result<crossboard::wire::record::Format> {
+    crossboard::wire::record::Format::parse(s)
         .ok_or_else(|| anyhow::anyhow!("unknown format '{s}': use jsonl or csv"))
 }
 
@@ -223,7 +224,7 @@ fn main() -> ExitCode {
                 })
                 .await
             }
-            Command::Token { cmd } => crossboard::auth::run_token_command(cmd),
+            Command::Token { cmd } => run_token_command(cmd),
             Command::Import {
                 file,
                 data,
@@ -262,6 +263,111 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `crossboard token ...`
+#[derive(Debug, clap::Subcommand)]
+enum TokenCommand {
+    /// Create a token and print its secret (once: only its hash is kept).
+    ///
+    /// The secret alone goes to standard output, so
+    /// `TOKEN=$(crossboard token create --role screen)` works. A running
+    /// server picks new tokens up when restarted.
+    Create {
+        #[arg(long, value_enum)]
+        role: crossboard::tokens::Role,
+        /// The seller a seller token acts as.
+        #[arg(long)]
+        seller: Option<String>,
+        /// A note for `token list`, such as who or what holds it.
+        #[arg(long)]
+        label: Option<String>,
+        /// Data directory (the sled log lives here).
+        #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
+        data: PathBuf,
+    },
+    /// List tokens (never their secrets).
+    List {
+        /// Data directory (the sled log lives here).
+        #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
+        data: PathBuf,
+    },
+    /// Revoke a token by its id (see `token list`); takes effect when the
+    /// server is (re)started.
+    Revoke {
+        id: String,
+        /// Data directory (the sled log lives here).
+        #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
+        data: PathBuf,
+    },
+}
+
+fn run_token_command(cmd: TokenCommand) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create {
+            role,
+            seller,
+            label,
+            data,
+        } => {
+            let log = crossboard::store::Log::open(&data)?;
+            if let Some(s) = &seller {
+                warn_unknown_seller(&log, s);
+            }
+            let (secret, record) = crossboard::tokens::create(&log, role, seller, label)?;
+            let who = record
+                .seller
+                .as_ref()
+                .map(|s| format!(" for seller '{s}'"))
+                .unwrap_or_default();
+            eprintln!(
+                "created {} token {}{who}; its secret is shown once, below (only its hash is stored)",
+                role.as_str(),
+                record.id
+            );
+            println!("{secret}");
+        }
+        TokenCommand::List { data } => {
+            let log = crossboard::verify::open_existing(&data)?;
+            let tokens = crossboard::tokens::list(&log)?;
+            if tokens.is_empty() {
+                println!("no tokens: the API is open (create one with `crossboard token create --role leader`)");
+            }
+            for t in tokens {
+                println!(
+                    "{}  {:<6}  {:<16}  {}  {}",
+                    t.id,
+                    t.role.as_str(),
+                    t.seller.as_deref().unwrap_or("-"),
+                    t.created_at,
+                    t.label.as_deref().unwrap_or("")
+                );
+            }
+        }
+        TokenCommand::Revoke { id, data } => {
+            let log = crossboard::verify::open_existing(&data)?;
+            let record = crossboard::tokens::revoke(&log, &id)
+                .with_context(|| format!("cannot revoke in {}", data.display()))?;
+            println!("revoked {} token {}", record.role.as_str(), record.id);
+        }
+    }
+    Ok(())
+}
+
+/// A token for a seller the log does not know is allowed (the seller may be
+/// imported later) but probably a typo.
+fn warn_unknown_seller(log: &crossboard::store::Log, seller: &str) {
+    let tz = log
+        .meta("tz")
+        .ok()
+        .flatten()
+        .and_then(|n| crossboard::domain::time::parse_tz(&n))
+        .unwrap_or(chrono_tz::Europe::Stockholm);
+    if let Ok((p, _)) = crossboard::app::replay(log, tz) {
+        if p.org.seller(seller).is_none() {
+            eprintln!("warning: the log has no seller '{seller}' (yet)");
         }
     }
 }

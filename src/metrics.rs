@@ -9,22 +9,16 @@
 //!
 //! Labels are bounded sets (event types, error codes, outcomes), never ids,
 //! so the series count cannot grow with the data.
+//!
+//! A registry only: it imports nothing of the crate, so every layer (the
+//! writer included) may record into it. `GET /metrics` is the HTTP ring's.
 
-use std::sync::atomic::Ordering;
 use std::sync::LazyLock;
 
-use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 use prometheus::{
     Encoder, Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
 };
-
-use crate::api::Api;
-use crate::writer::Shared;
 
 struct Metrics {
     registry: Registry,
@@ -242,6 +236,10 @@ pub fn frames_dropped(n: u64) {
 }
 
 /// A webhook delivery attempt ended with `outcome` (delivered, retry, failed).
+pub fn http_response(status: &str) {
+    METRICS.http_responses.with_label_values(&[status]).inc();
+}
+
 pub fn webhook_delivery(outcome: &str) {
     METRICS
         .webhook_deliveries
@@ -249,60 +247,17 @@ pub fn webhook_delivery(outcome: &str) {
         .inc();
 }
 
-/// The metrics in Prometheus text format, with state gauges read now.
-pub fn render(shared: &Shared) -> String {
+/// The metrics in Prometheus text format, with the state gauges as the
+/// caller read them now (this registry knows nothing of the writer).
+pub fn render(committed_seq: u64, log_bytes: u64) -> String {
     let m = &*METRICS;
-    m.committed_seq
-        .set(shared.committed.load(Ordering::Acquire) as i64);
-    m.log_bytes.set(shared.log.size_on_disk() as i64);
+    m.committed_seq.set(committed_seq as i64);
+    m.log_bytes.set(log_bytes as i64);
     let mut out = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&m.registry.gather(), &mut out) {
         tracing::error!(error = %e, "cannot encode metrics");
     }
     String::from_utf8(out).unwrap_or_default()
-}
-
-/// Counts every response by status and logs it without query, headers or
-/// body (where tokens and personal data live): at debug level normally, at
-/// warn for a 5xx, which should never happen.
-pub async fn observe_requests(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let started = std::time::Instant::now();
-    let res = next.run(req).await;
-    let status = res.status();
-    METRICS
-        .http_responses
-        .with_label_values(&[status.as_str()])
-        .inc();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if status.is_server_error() {
-        tracing::warn!(%method, %path, status = status.as_u16(), ms, "request failed");
-    } else {
-        tracing::debug!(%method, %path, status = status.as_u16(), ms, "request");
-    }
-    res
-}
-
-pub fn routes() -> Router<Api> {
-    Router::new().route("/metrics", get(metrics))
-}
-
-async fn metrics(State(api): State<Api>) -> impl IntoResponse {
-    let shared = api.shared.clone();
-    let text = tokio::task::spawn_blocking(move || render(&shared))
-        .await
-        .unwrap_or_default();
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::api::{router, Api};
+use crate::http::{router, Api};
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -56,7 +56,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         false => None,
     };
     let (auth, demo_tokens) =
-        crate::auth::start(&core.shared.log, opts.public_boards, demo_seller.as_deref())?;
+        crate::tokens::start(&core.shared.log, opts.public_boards, demo_seller.as_deref())?;
     for (t, secret) in &demo_tokens {
         let seller = t
             .seller
@@ -80,9 +80,9 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     // Links that open each page already signed in, so the demo is one click.
     for (t, secret) in &demo_tokens {
         let pages: &[&str] = match t.role {
-            crate::auth::Role::Screen => &["wall"],
-            crate::auth::Role::Seller => &["log", "me"],
-            crate::auth::Role::Leader => &["admin"],
+            crate::tokens::Role::Screen => &["wall"],
+            crate::tokens::Role::Seller => &["log", "me"],
+            crate::tokens::Role::Leader => &["admin"],
         };
         for page in pages {
             println!("  open http://{local}/{page}?token={secret}");
@@ -90,7 +90,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     }
     tracing::info!(addr = %local, data = %opts.data.display(), "serving");
 
-    axum::serve(listener, router(api))
+    axum::serve(listener, router(api, crate::webhooks::routes()))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
 

@@ -3,13 +3,13 @@
 //! its preview showed, for every board and window.
 
 use chrono::{DateTime, Utc};
-use crossboard::api::rules::{draft_scoreboard, preview_rows};
 use crossboard::demo::DemoWorld;
 use crossboard::domain::board::DivisionScoring;
 use crossboard::domain::event::{Envelope, Event, FORMAT_VERSION};
 use crossboard::domain::rules::{RuleSet, ScoreKind};
 use crossboard::domain::time::{Window, WindowKind};
 use crossboard::domain::Projection;
+use crossboard::http::rules::{draft_scoreboard, preview_rows};
 use proptest::prelude::*;
 
 const HOUR: i64 = 3_600_000_000;

@@ -17,10 +17,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::api::error::ApiError;
-use crate::api::{params, Api, Params};
 use crate::domain::time::micros;
-use crate::transfer::{csv_header, csv_row, jsonl_line, parse_record, Format};
+use crate::http::Api;
+use crate::wire::body::{params, Params};
+use crate::wire::csv::{csv_header, csv_row};
+use crate::wire::error::ApiError;
+use crate::wire::jsonl::jsonl_line;
+use crate::wire::record::{parse_record, Format};
 use crate::writer::{Append, AppendError, Appended};
 
 /// A batch body may be this large (the single-event limit is 64 KiB).
@@ -120,7 +123,7 @@ fn batch_items(headers: &HeaderMap, bytes: &[u8]) -> Result<Vec<Item>, ApiError>
 
 async fn batch(
     State(api): State<Api>,
-    who: crate::auth::Identity,
+    who: crate::tokens::Identity,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

@@ -14,37 +14,24 @@ use chrono::Utc;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::api::error::ApiError;
-use crate::api::input::{parse_time, Fields};
-use crate::api::{json_body, params, window_params, Api, Params};
 use crate::domain::board::{division_board, seller_board, DivisionScoring};
 use crate::domain::event::Event;
 use crate::domain::projection::Projection;
 use crate::domain::rules::RuleSet;
 use crate::domain::score::Scoreboard;
 use crate::domain::time::{day_index, micros, Window};
+use crate::http::query::window_params;
+use crate::http::Api;
+use crate::wire::body::{json_body, params, Params};
+use crate::wire::error::ApiError;
+use crate::wire::fields::{parse_time, Fields};
+use crate::wire::rules::rules_member;
 use crate::writer::Append;
 
 pub fn routes() -> Router<Api> {
     Router::new()
         .route("/api/v1/rules", get(get_rules).put(put_rules))
         .route("/api/v1/rules/preview", post(preview))
-}
-
-/// Parses the `rules` member of a body into a validated rule set, naming
-/// the offending field as `rules.<path>`.
-pub fn rules_member(f: &mut Fields, name: &'static str) -> Result<Option<RuleSet>, ApiError> {
-    match f.take(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => RuleSet::from_json(v).map(Some).map_err(|e| {
-            let field = if e.field.is_empty() {
-                name.to_string()
-            } else {
-                format!("{name}.{}", e.field)
-            };
-            ApiError::field(field, "invalid_rules", e.message)
-        }),
-    }
 }
 
 async fn get_rules(State(api): State<Api>) -> Json<Value> {
@@ -54,7 +41,7 @@ async fn get_rules(State(api): State<Api>) -> Json<Value> {
 
 async fn put_rules(
     State(api): State<Api>,
-    who: crate::auth::Identity,
+    who: crate::tokens::Identity,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

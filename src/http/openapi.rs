@@ -8,6 +8,9 @@
 //! and fails when a served path or method is missing here, and
 //! `scripts/test.sh` runs schemathesis against a live server to catch any
 //! response that does not match its schema.
+//!
+//! Over 500 lines on purpose: it is one concern (the whole document), and
+//! one file keeps every path's declaration beside its neighbours'.
 
 use std::sync::LazyLock;
 
@@ -21,8 +24,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::api::Api;
-use crate::auth::{access, Access};
+use crate::http::auth::{access, Access};
+use crate::http::Api;
 use axum::http::Method;
 
 /// The document, rendered once.
@@ -76,7 +79,7 @@ Every error is a 4xx with `{\"error\": {\"code\", \"message\", \"field\"}}`; `fi
 )]
 pub struct ApiDoc;
 
-/// Adds the bearer scheme, requires it wherever [`crate::auth::access`]
+/// Adds the bearer scheme, requires it wherever [`crate::http::auth::access`]
 /// (the one access table) says a token is needed, states the role in each
 /// description, and gives every operation the error shape as its default
 /// response.

@@ -1,6 +1,7 @@
-//! Moving events in and out of crossboard: the JSONL and CSV formats shared
-//! by `crossboard import` / `export` and the HTTP batch and export routes,
-//! plus the offline import and export drivers.
+//! The import/export record: what one event looks like in a JSONL or CSV
+//! file, shared by `crossboard import` / `export` (the transfer ring) and
+//! the HTTP batch and export routes. The formats themselves are in
+//! [`csv`](crate::wire::csv) and [`jsonl`](crate::wire::jsonl).
 //!
 //! Both formats carry the same record: the `POST /api/v1/events` body
 //! (`id`, `type`, `occurred_at`, `data`) plus the informational `seq`,
@@ -34,17 +35,15 @@
 //! item without `id` gets a random one.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Read, Write};
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::api::error::ApiError;
-use crate::api::input::{parse_event_request, parse_time, EventRequest, Fields, MAX_ID};
-use crate::api::rules::rules_member;
 use crate::domain::event::{Envelope, Event};
-use crate::writer::{Append, AppendError, Appended, Reply, Writer};
+use crate::wire::error::ApiError;
+use crate::wire::event::{parse_event_request, EventRequest};
+use crate::wire::fields::{parse_time, Fields, MAX_ID};
+use crate::wire::rules::rules_member;
 
 /// Members of an exported record that describe where it sat in its old log.
 /// An import ignores them; the new log assigns its own.
@@ -82,15 +81,16 @@ pub const DATA_FIELDS: [&str; 28] = [
     "per_seller",
 ];
 
-const INT_FIELDS: [&str; 4] = ["estimated_value", "amount", "seq", "version"];
-const LIST_FIELDS: [&str; 2] = ["guests", "divisions"];
-const BOOL_FIELDS: [&str; 2] = ["retroactive", "per_seller"];
-const JSON_FIELDS: [&str; 1] = ["rules"];
+pub const INT_FIELDS: [&str; 4] = ["estimated_value", "amount", "seq", "version"];
+pub const LIST_FIELDS: [&str; 2] = ["guests", "divisions"];
+pub const BOOL_FIELDS: [&str; 2] = ["retroactive", "per_seller"];
+pub const JSON_FIELDS: [&str; 1] = ["rules"];
 
 /// Competitions and rule sets may be planned far ahead.
 const FAR_FUTURE_US: i64 = 10 * 365 * 86_400_000_000;
 
 /// The two file formats.
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Jsonl,
@@ -129,9 +129,6 @@ impl Format {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Export: envelope → record.
-
 /// The exported record of an envelope: the `GET /api/v1/events` shape,
 /// which is also an importable `POST /api/v1/events` body.
 pub fn export_json(env: &Envelope) -> Value {
@@ -149,70 +146,6 @@ pub fn export_json(env: &Envelope) -> Value {
     v
 }
 
-/// One JSONL line, newline included.
-pub fn jsonl_line(env: &Envelope) -> Vec<u8> {
-    let mut line = export_json(env).to_string().into_bytes();
-    line.push(b'\n');
-    line
-}
-
-/// The CSV header row, newline included.
-pub fn csv_header() -> Vec<u8> {
-    let mut cols: Vec<String> = ["seq", "id", "type", "occurred_at", "recorded_at", "actor"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    cols.extend(DATA_FIELDS.iter().map(|f| format!("data.{f}")));
-    csv_line(&cols)
-}
-
-/// One CSV row, in [`csv_header`]'s columns, newline included.
-pub fn csv_row(env: &Envelope) -> Vec<u8> {
-    let v = export_json(env);
-    let top = |k: &str| cell(v.get(k).unwrap_or(&Value::Null));
-    let mut cols = vec![
-        top("seq"),
-        top("id"),
-        top("type"),
-        top("occurred_at"),
-        top("recorded_at"),
-        top("actor"),
-    ];
-    let data = v.get("data").and_then(Value::as_object);
-    for f in DATA_FIELDS {
-        cols.push(cell(data.and_then(|d| d.get(f)).unwrap_or(&Value::Null)));
-    }
-    csv_line(&cols)
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| match i {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(";"),
-        other => other.to_string(),
-    }
-}
-
-fn csv_line(cols: &[String]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    // Writing into a Vec cannot fail.
-    let _ = w.write_record(cols);
-    w.into_inner().unwrap_or_default()
-}
-
-// ---------------------------------------------------------------------------
-// Import: file → rows → records.
-
 /// One row of an import file: its line number (1-based, where the record
 /// starts) and the record as JSON, or why it is not one.
 #[derive(Debug)]
@@ -228,150 +161,6 @@ pub struct FileError {
     pub line: u64,
     pub message: String,
 }
-
-/// The rows of a JSONL stream: one JSON object per non-blank line.
-pub fn jsonl_rows<R: BufRead>(reader: R) -> impl Iterator<Item = Result<Row, FileError>> {
-    reader.lines().enumerate().filter_map(|(i, line)| {
-        let line_no = i as u64 + 1;
-        match line {
-            Err(e) => Some(Err(FileError {
-                line: line_no,
-                message: format!("cannot read: {e}"),
-            })),
-            Ok(l) if l.trim().is_empty() => None,
-            Ok(l) => Some(Ok(Row {
-                line: line_no,
-                record: serde_json::from_str::<Value>(l.trim_start_matches('\u{feff}')).map_err(
-                    |e| ApiError::bad_request("invalid_json", format!("not valid JSON: {e}")),
-                ),
-            })),
-        }
-    })
-}
-
-/// Where a CSV column goes in the record.
-#[derive(Debug, Clone, Copy)]
-enum Column {
-    Top(&'static str),
-    Data(&'static str),
-}
-
-fn column(name: &str) -> Option<Column> {
-    let name = name.trim().trim_start_matches('\u{feff}');
-    const TOP: [&str; 6] = ["id", "type", "occurred_at", "seq", "recorded_at", "actor"];
-    if let Some(t) = TOP.iter().find(|t| **t == name) {
-        return Some(Column::Top(t));
-    }
-    let field = name.strip_prefix("data.")?;
-    DATA_FIELDS
-        .iter()
-        .find(|f| **f == field)
-        .map(|f| Column::Data(f))
-}
-
-/// The rows of a CSV stream with a header row (see the module docs).
-pub fn csv_rows<R: Read>(
-    reader: R,
-) -> Result<impl Iterator<Item = Result<Row, FileError>>, FileError> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(reader);
-    let headers = r.headers().map_err(|e| FileError {
-        line: 1,
-        message: format!("cannot read the CSV header: {e}"),
-    })?;
-    let mut columns = Vec::with_capacity(headers.len());
-    for h in headers.iter() {
-        columns.push(column(h).ok_or_else(|| FileError {
-            line: 1,
-            message: format!(
-                "unknown column '{h}'; expected id, type, occurred_at, seq, recorded_at, actor or data.<field> with a field among {}",
-                DATA_FIELDS.join(", ")
-            ),
-        })?);
-    }
-    if !columns.iter().any(|c| matches!(c, Column::Top("type"))) {
-        return Err(FileError {
-            line: 1,
-            message: "the CSV header has no 'type' column".into(),
-        });
-    }
-    Ok(r.into_records().map(move |rec| match rec {
-        Ok(rec) => {
-            let line = rec.position().map_or(0, |p| p.line());
-            Ok(Row {
-                line,
-                record: Ok(csv_record(&columns, &rec)),
-            })
-        }
-        Err(e) => {
-            let line = e.position().map_or(0, |p| p.line());
-            match e.kind() {
-                csv::ErrorKind::Io(_) => Err(FileError {
-                    line,
-                    message: format!("cannot read: {e}"),
-                }),
-                _ => Ok(Row {
-                    line,
-                    record: Err(ApiError::bad_request("invalid_csv", e.to_string())),
-                }),
-            }
-        }
-    }))
-}
-
-fn csv_record(columns: &[Column], rec: &csv::StringRecord) -> Value {
-    let mut top = Map::new();
-    let mut data = Map::new();
-    for (col, raw) in columns.iter().zip(rec.iter()) {
-        if raw.is_empty() {
-            continue;
-        }
-        match *col {
-            Column::Top(name) => {
-                top.insert(name.into(), Value::String(raw.into()));
-            }
-            Column::Data(name) => {
-                data.insert(name.into(), typed_cell(name, raw));
-            }
-        }
-    }
-    top.insert("data".into(), Value::Object(data));
-    Value::Object(top)
-}
-
-/// A CSV cell as the JSON value its field takes. A cell that does not fit
-/// stays a string, so validation names the field and says what it wants.
-fn typed_cell(field: &str, raw: &str) -> Value {
-    if INT_FIELDS.contains(&field) {
-        if let Ok(n) = raw.trim().parse::<i64>() {
-            return n.into();
-        }
-    } else if LIST_FIELDS.contains(&field) {
-        return Value::Array(
-            raw.split(';')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| Value::String(s.into()))
-                .collect(),
-        );
-    } else if BOOL_FIELDS.contains(&field) {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "true" => return true.into(),
-            "false" => return false.into(),
-            _ => {}
-        }
-    } else if JSON_FIELDS.contains(&field) {
-        if let Ok(v) = serde_json::from_str::<Value>(raw) {
-            return v;
-        }
-    }
-    Value::String(raw.into())
-}
-
-// ---------------------------------------------------------------------------
-// Record → event.
 
 /// Parses one record: a `POST /api/v1/events` body, an exported record
 /// (whose `seq`, `recorded_at` and `actor` are ignored), or one of the
@@ -544,200 +333,11 @@ fn canonical_json(v: &Value, out: &mut String, top: bool) {
     }
 }
 
-// ---------------------------------------------------------------------------
-// The offline drivers behind `crossboard import` and `crossboard export`.
-
-/// What `crossboard import` was asked to do.
-#[derive(Debug, Clone)]
-pub struct ImportOptions {
-    /// `-` reads standard input.
-    pub file: PathBuf,
-    pub data: PathBuf,
-    /// Guessed from the file name when absent.
-    pub format: Option<Format>,
-    pub tz: Option<String>,
-    /// Rows between progress lines on stderr (0: none).
-    pub progress_every: u64,
-}
-
-/// The outcome of an import.
-#[derive(Debug, Default, Clone)]
-pub struct ImportReport {
-    pub rows: u64,
-    pub appended: u64,
-    /// Rows whose id was already in the log with the same event.
-    pub existing: u64,
-    /// `(line, error)` of each refused row, in line order.
-    pub rejected: Vec<(u64, ApiError)>,
-    pub seconds: f64,
-}
-
-/// How a rejected row reads on the terminal: `line 7: data.amount: ...`.
-pub fn describe_rejection(line: u64, e: &ApiError) -> String {
-    match &e.field {
-        Some(f) => format!("line {line}: {f}: {} ({})", e.message, e.code),
-        None => format!("line {line}: {} ({})", e.message, e.code),
-    }
-}
-
-/// Appends after this many outstanding rows are awaited: enough for the
-/// writer to group-commit large batches, bounded so memory stays flat.
-const IN_FLIGHT: usize = 4096;
-
-/// Runs an import through a started core's writer. Rows go to the writer in
-/// file order (so a seller joins before their first lead), many in flight
-/// at once so they share flushes.
-pub async fn import_rows<I>(
-    writer: &Writer,
-    rows: I,
-    actor: &str,
-    mut progress: impl FnMut(&ImportReport),
-    progress_every: u64,
-) -> anyhow::Result<ImportReport>
-where
-    I: Iterator<Item = Result<Row, FileError>>,
-{
-    let started = Instant::now();
-    let mut report = ImportReport::default();
-    let mut ids = DerivedIds::default();
-    let mut pending: std::collections::VecDeque<(u64, tokio::sync::oneshot::Receiver<Reply>)> =
-        std::collections::VecDeque::with_capacity(IN_FLIGHT);
-    let now = crate::domain::time::micros(chrono::Utc::now());
-    for row in rows {
-        let row = row?;
-        report.rows += 1;
-        let parsed = row
-            .record
-            .and_then(|v| parse_record(&v, now).map(|req| (req, v)));
-        match parsed {
-            Err(e) => report.rejected.push((row.line, e)),
-            Ok((req, raw)) => {
-                let id = req.id.or_else(|| Some(ids.derive(&raw)));
-                let rx = writer
-                    .submit(Append {
-                        id,
-                        occurred_at: req.occurred_at,
-                        actor: actor.to_string(),
-                        event: req.event,
-                    })
-                    .await;
-                pending.push_back((row.line, rx));
-            }
-        }
-        if pending.len() >= IN_FLIGHT {
-            // Drain half, so the writer always has the rest queued.
-            while pending.len() > IN_FLIGHT / 2 {
-                if let Some((line, rx)) = pending.pop_front() {
-                    settle(&mut report, line, rx.await)?;
-                }
-            }
-        }
-        if progress_every > 0 && report.rows % progress_every == 0 {
-            report.seconds = started.elapsed().as_secs_f64();
-            progress(&report);
-        }
-    }
-    while let Some((line, rx)) = pending.pop_front() {
-        settle(&mut report, line, rx.await)?;
-    }
-    report.rejected.sort_by_key(|(line, _)| *line);
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
-}
-
-fn settle(
-    report: &mut ImportReport,
-    line: u64,
-    reply: Result<Reply, tokio::sync::oneshot::error::RecvError>,
-) -> anyhow::Result<()> {
-    match reply {
-        Ok(Ok((Appended::Created(_), _))) => report.appended += 1,
-        Ok(Ok((Appended::Existing(_), _))) => report.existing += 1,
-        Ok(Err(AppendError::Unavailable(msg))) => {
-            anyhow::bail!("line {line}: storage unavailable, import stopped: {msg}")
-        }
-        Ok(Err(e)) => report.rejected.push((line, e.into())),
-        Err(_) => anyhow::bail!("line {line}: the writer stopped, import stopped"),
-    }
-    Ok(())
-}
-
-/// `crossboard import`: opens the data dir (which a running server holds
-/// locked), replays it, and appends the file through the writer.
-pub async fn run_import(opts: &ImportOptions) -> anyhow::Result<ImportReport> {
-    use anyhow::Context;
-    let format = opts.format.unwrap_or_else(|| Format::from_path(&opts.file));
-    let input: Box<dyn Read + Send> = if opts.file.as_os_str() == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(
-            std::fs::File::open(&opts.file)
-                .with_context(|| format!("cannot open {}", opts.file.display()))?,
-        )
-    };
-    let core = crate::app::start(&opts.data, opts.tz.as_deref())?;
-    let reader = std::io::BufReader::with_capacity(1 << 16, input);
-    let every = opts.progress_every;
-    let progress = |r: &ImportReport| {
-        eprintln!(
-            "import: {} rows, {} appended, {} already present, {} rejected ({:.0} rows/s)",
-            r.rows,
-            r.appended,
-            r.existing,
-            r.rejected.len(),
-            r.rows as f64 / r.seconds.max(1e-9)
-        );
-    };
-    let result = match format {
-        Format::Jsonl => {
-            import_rows(&core.writer, jsonl_rows(reader), "import", progress, every).await
-        }
-        Format::Csv => match csv_rows(reader) {
-            Ok(rows) => import_rows(&core.writer, rows, "import", progress, every).await,
-            Err(e) => Err(e.into()),
-        },
-    };
-    core.writer.stop().await;
-    let thread = core.writer_thread;
-    let _ = tokio::task::spawn_blocking(move || thread.join()).await;
-    core.shared.log.flush()?;
-    result
-}
-
-/// `crossboard export`: writes every envelope after `after` to `out`.
-/// Returns how many were written.
-pub fn run_export(
-    data: &Path,
-    format: Format,
-    after: u64,
-    out: &mut dyn Write,
-) -> anyhow::Result<u64> {
-    if !data.join("conf").exists() && !data.join("db").exists() {
-        anyhow::bail!("there is no crossboard data dir at {}", data.display());
-    }
-    let log = crate::store::Log::open(data)?;
-    let last = log.last_seq()?;
-    if format == Format::Csv {
-        out.write_all(&csv_header())?;
-    }
-    let mut n = 0;
-    if last > after {
-        for env in log.read(after, last) {
-            let env = env?;
-            match format {
-                Format::Jsonl => out.write_all(&jsonl_line(&env))?,
-                Format::Csv => out.write_all(&csv_row(&env))?,
-            }
-            n += 1;
-        }
-    }
-    out.flush()?;
-    Ok(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::csv::{csv_header, csv_row, csv_rows};
+    use crate::wire::jsonl::{jsonl_line, jsonl_rows};
     use serde_json::json;
 
     fn env(seq: u64, event: Event) -> Envelope {

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::api::error::ApiError;
-use crate::api::Api;
+use crate::http::Api;
+use crate::wire::error::ApiError;
 
 /// One embedded file.
 struct Asset {
@@ -27,7 +27,7 @@ macro_rules! asset {
         Asset {
             name: $name,
             mime: $mime,
-            body: include_bytes!(concat!("../web/", $name)),
+            body: include_bytes!(concat!("../../web/", $name)),
         }
     };
 }

@@ -12,13 +12,14 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::api::error::ApiError;
-use crate::api::input::{parse_time, Fields, MAX_ID};
-use crate::api::rules::rules_member;
-use crate::api::{json_body, Api};
 use crate::domain::competition::standings_json;
 use crate::domain::event::Event;
 use crate::domain::time::micros;
+use crate::http::Api;
+use crate::wire::body::json_body;
+use crate::wire::error::ApiError;
+use crate::wire::fields::{parse_time, Fields, MAX_ID};
+use crate::wire::rules::rules_member;
 use crate::writer::Append;
 
 pub fn routes() -> Router<Api> {
@@ -33,7 +34,7 @@ const FAR_FUTURE_US: i64 = 10 * 365 * 86_400_000_000;
 
 async fn create(
     State(api): State<Api>,
-    who: crate::auth::Identity,
+    who: crate::tokens::Identity,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -120,7 +121,7 @@ async fn show(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Val
 
 async fn close(
     State(api): State<Api>,
-    who: crate::auth::Identity,
+    who: crate::tokens::Identity,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     if api.shared.projection.read().competition(&id).is_none() {

@@ -1,0 +1,93 @@
+//! Reading the projection: boards, seller profiles, the organisation and
+//! collaboration stats.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::domain::board::{self, BoardSpec};
+use crate::domain::time::Window;
+use crate::http::query::{board_kind, limit_param, window_params};
+use crate::http::Api;
+use crate::wire::body::{params, Params};
+use crate::wire::error::ApiError;
+
+pub fn routes() -> Router<Api> {
+    Router::new()
+        .route("/api/v1/boards/{board}", get(get_board))
+        .route("/api/v1/sellers", get(list_sellers))
+        .route("/api/v1/sellers/{id}", get(get_seller))
+        .route("/api/v1/divisions", get(list_divisions))
+        .route("/api/v1/collaboration", get(get_collaboration))
+}
+
+async fn get_board(
+    State(api): State<Api>,
+    Path(name): Path<String>,
+    q: Params,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q)?;
+    let (window, at) = window_params(&q)?;
+    let spec = BoardSpec {
+        kind: board_kind(&name, &q)?,
+        window,
+        limit: limit_param(&q)?,
+    };
+    let p = api.shared.projection.read();
+    board::render(&p, &spec, at)
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no board '{name}'")))
+}
+
+async fn get_seller(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    q: Params,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q)?;
+    let (kind, at) = window_params(&q)?;
+    let p = api.shared.projection.read();
+    let s = p
+        .org
+        .seller(&id)
+        .ok_or_else(|| ApiError::not_found(format!("there is no seller '{id}'")))?;
+    let window = Window::containing(kind, at, p.tz);
+    let profile = board::profile(&p, s, &window);
+    let mut v = serde_json::to_value(profile).unwrap_or_default();
+    v["window"] = window.to_json();
+    v["seq"] = p.seq().into();
+    Ok(Json(v))
+}
+
+async fn list_sellers(State(api): State<Api>) -> Json<Value> {
+    let p = api.shared.projection.read();
+    let sellers: Vec<Value> = p
+        .org
+        .sellers
+        .iter()
+        .map(|s| {
+            json!({"id": s.id, "name": s.name, "division": p.org.divisions[s.division as usize].id, "left": s.left})
+        })
+        .collect();
+    Json(json!({"sellers": sellers}))
+}
+
+async fn list_divisions(State(api): State<Api>) -> Json<Value> {
+    let p = api.shared.projection.read();
+    let divisions: Vec<Value> = p
+        .org
+        .divisions
+        .iter()
+        .map(|d| json!({"id": d.id, "name": d.name}))
+        .collect();
+    Json(json!({"divisions": divisions}))
+}
+
+async fn get_collaboration(State(api): State<Api>, q: Params) -> Result<Json<Value>, ApiError> {
+    let q = params(q)?;
+    let (kind, at) = window_params(&q)?;
+    let p = api.shared.projection.read();
+    let window = Window::containing(kind, at, p.tz);
+    Ok(Json(board::collaboration(&p, &window)))
+}

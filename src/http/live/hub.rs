@@ -1,0 +1,173 @@
+//! The hub: publishers and highlights shared by every session of one
+//! server. A publisher renders and serializes its board once per change
+//! into a `watch`, so a slow client skips to the newest board.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::domain::board::{self, BoardKind, BoardSpec};
+use crate::domain::time::{from_micros, Window};
+use crate::domain::Projection;
+use crate::writer::Shared;
+
+use super::highlights::follow_highlights;
+use super::{Limits, COALESCE, REFRESH};
+
+/// Everything sessions of one server share. It lives while any socket is
+/// open; the next socket after that starts a fresh one.
+pub(super) struct Hub {
+    pub(super) shared: Arc<Shared>,
+    pub(super) boards: Mutex<HashMap<BoardSpec, Weak<Publisher>>>,
+    pub(super) highlights: broadcast::Sender<Utf8Bytes>,
+    pub(super) follower: JoinHandle<()>,
+    pub(super) limits: Limits,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.follower.abort();
+    }
+}
+
+/// Hubs by the `Shared` they serve. A registry rather than a field of
+/// `Api`, so live push plugs into the router without touching its state.
+pub(super) type Registry = Mutex<Vec<(Weak<Shared>, Weak<Hub>)>>;
+
+pub(super) fn registry() -> &'static Registry {
+    static HUBS: OnceLock<Registry> = OnceLock::new();
+    HUBS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+impl Hub {
+    pub(super) fn for_shared(shared: &Arc<Shared>) -> Arc<Hub> {
+        let mut hubs = registry().lock();
+        hubs.retain(|(s, h)| s.strong_count() > 0 && h.strong_count() > 0);
+        for (s, h) in hubs.iter() {
+            if std::ptr::eq(s.as_ptr(), Arc::as_ptr(shared)) {
+                if let Some(hub) = h.upgrade() {
+                    return hub;
+                }
+            }
+        }
+        let (tx, _) = broadcast::channel(64);
+        let follower = tokio::spawn(follow_highlights(shared.clone(), tx.clone()));
+        let hub = Arc::new(Hub {
+            shared: shared.clone(),
+            boards: Mutex::new(HashMap::new()),
+            highlights: tx,
+            follower,
+            limits: Limits::from_env(),
+        });
+        hubs.push((Arc::downgrade(shared), Arc::downgrade(&hub)));
+        hub
+    }
+
+    /// The publisher of `spec`, started if nobody follows it yet. `None`
+    /// when the board does not exist (an unknown competition).
+    pub(super) fn publisher(&self, spec: &BoardSpec) -> Option<Arc<Publisher>> {
+        let mut boards = self.boards.lock();
+        boards.retain(|_, p| p.strong_count() > 0);
+        if let Some(p) = boards.get(spec).and_then(Weak::upgrade) {
+            return Some(p);
+        }
+        let (text, boundary) = render_frame(&self.shared, spec, Utc::now())?;
+        let (tx, rx) = watch::channel(Utf8Bytes::from(text));
+        let task = tokio::spawn(publish(self.shared.clone(), spec.clone(), tx, boundary));
+        let p = Arc::new(Publisher { rx, task });
+        boards.insert(spec.clone(), Arc::downgrade(&p));
+        Some(p)
+    }
+}
+
+/// One board's latest frame. Dropping the last handle stops its task.
+pub(super) struct Publisher {
+    pub(super) rx: watch::Receiver<Utf8Bytes>,
+    pub(super) task: JoinHandle<()>,
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Renders and serializes a board, with the next instant at which it would
+/// change without any event (the end of its window, a competition's start or
+/// end).
+pub(super) fn render_frame(
+    shared: &Shared,
+    spec: &BoardSpec,
+    now: DateTime<Utc>,
+) -> Option<(String, Option<DateTime<Utc>>)> {
+    let (mut v, boundary) = {
+        let p = shared.projection.read();
+        (board::render(&p, spec, now)?, next_boundary(&p, spec, now))
+    };
+    if let BoardKind::Divisions { per_seller } = spec.kind {
+        // The board name alone does not say how it is ranked.
+        v["scoring"] = if per_seller { "per_seller" } else { "sum" }.into();
+    }
+    serde_json::to_string(&v).ok().map(|text| (text, boundary))
+}
+
+pub(super) fn next_boundary(
+    p: &Projection,
+    spec: &BoardSpec,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match &spec.kind {
+        BoardKind::Competition(id) => {
+            let c = p.competition(id)?;
+            [c.start_us, c.end_us]
+                .into_iter()
+                .map(from_micros)
+                .find(|t| *t > now)
+        }
+        _ => Window::containing(spec.window, now, p.tz).end,
+    }
+}
+
+/// A publisher's loop: wait for a commit or a window boundary, wait out the
+/// coalescing interval, render once, publish if it differs.
+pub(super) async fn publish(
+    shared: Arc<Shared>,
+    spec: BoardSpec,
+    tx: watch::Sender<Utf8Bytes>,
+    mut boundary: Option<DateTime<Utc>>,
+) {
+    let mut changes = shared.changes.subscribe();
+    let mut rendered_seq = *changes.borrow_and_update();
+    let mut published = Instant::now();
+    loop {
+        let refresh = Instant::now() + REFRESH;
+        let wake = boundary
+            .and_then(|b| (b - Utc::now()).to_std().ok())
+            .map(|d| Instant::now() + d + Duration::from_millis(1))
+            .map_or(refresh, |at| at.min(refresh));
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            _ = tokio::time::sleep_until(wake) => {}
+        }
+        tokio::time::sleep_until(published + COALESCE).await;
+        // Everything committed while we slept is in this one render.
+        let seq = *changes.borrow_and_update();
+        crate::metrics::frames_coalesced(seq.saturating_sub(rendered_seq).saturating_sub(1));
+        rendered_seq = seq;
+        let Some((text, next)) = render_frame(&shared, &spec, Utc::now()) else {
+            continue;
+        };
+        boundary = next;
+        if tx.borrow().as_str() != text {
+            tx.send_replace(Utf8Bytes::from(text));
+            published = Instant::now();
+        }
+    }
+}

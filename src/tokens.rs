@@ -1,0 +1,324 @@
+//! Access tokens: roles, the token store and the table a server checks.
+//!
+//! Secrets are 256 random bits; only their SHA-256 is stored (a slow
+//! password hash buys nothing against a secret that cannot be guessed). The
+//! server loads the tokens at start; `crossboard token` manages them while
+//! the server is stopped (sled locks the data dir).
+//!
+//! A data dir without any token is open, as the contract had it before auth
+//! existed: the first token (`crossboard token create --role leader` or
+//! `CROSSBOARD_LEADER_TOKEN`) switches enforcement on for every route.
+//!
+//! This sits below both the CLI and the HTTP ring's auth middleware, which
+//! decides per route what a role may do. It imports only `store`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::bail;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::store::{Log, StoreError};
+
+/// The environment variable that bootstraps a leader token (CONTRACT.md).
+pub const LEADER_TOKEN_ENV: &str = "CROSSBOARD_LEADER_TOKEN";
+/// Shorter bootstrap secrets are refused: they could be guessed.
+const MIN_SECRET_CHARS: usize = 16;
+/// Prefix of generated secrets, so that secret scanners can spot a leak.
+const SECRET_PREFIX: &str = "cb_";
+/// A token made for `--demo` and its secret, to be printed.
+pub type DemoToken = (TokenRecord, String);
+
+/// Label of the tokens `--demo` makes at each start.
+const DEMO_LABEL: &str = "demo";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything: rules, competitions, organisation events, voids.
+    Leader,
+    /// Reads, and appends activities as its own seller.
+    Seller,
+    /// Reads boards and the live socket only (a wall screen).
+    Screen,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Leader => "leader",
+            Role::Seller => "seller",
+            Role::Screen => "screen",
+        }
+    }
+}
+
+/// What is stored for a token, under the hash of its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Public handle for listing and revoking: the start of the hash.
+    pub id: String,
+    pub role: Role,
+    /// The seller a seller token acts as.
+    #[serde(default)]
+    pub seller: Option<String>,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// Who is calling: attached to each request by [`require`] and read by
+/// handlers as an extractor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `None` when no token exists and the API is open.
+    pub role: Option<Role>,
+    pub token_id: String,
+    pub seller: Option<String>,
+}
+
+impl Identity {
+    /// The caller of an API without tokens.
+    pub fn open() -> Identity {
+        Identity {
+            role: None,
+            token_id: String::new(),
+            seller: None,
+        }
+    }
+
+    pub fn of(record: &TokenRecord) -> Identity {
+        Identity {
+            role: Some(record.role),
+            token_id: record.id.clone(),
+            seller: record.seller.clone(),
+        }
+    }
+
+    /// The envelope's `actor`: `seller:anna`, `leader:<token id>`,
+    /// `screen:<token id>`, or `api` while the API is open.
+    pub fn actor(&self) -> String {
+        match (self.role, &self.seller) {
+            (Some(Role::Seller), Some(s)) => format!("seller:{s}"),
+            (Some(role), _) => format!("{}:{}", role.as_str(), self.token_id),
+            (None, _) => "api".into(),
+        }
+    }
+}
+
+/// The tokens a server accepts, loaded at start.
+#[derive(Debug, Default)]
+pub struct Auth {
+    tokens: HashMap<[u8; 32], Identity>,
+    /// Any token record exists, readable or not: then auth is enforced.
+    pub enabled: bool,
+    pub public_boards: bool,
+}
+
+impl Auth {
+    pub fn load(log: &Log, public_boards: bool) -> Result<Auth, StoreError> {
+        let mut tokens = HashMap::new();
+        let stored = log.tokens()?;
+        for (hash, bytes) in &stored {
+            let Ok(hash) = <[u8; 32]>::try_from(&hash[..]) else {
+                continue;
+            };
+            match serde_json::from_slice::<TokenRecord>(bytes) {
+                Ok(record) => {
+                    tokens.insert(hash, Identity::of(&record));
+                }
+                Err(e) => tracing::warn!(error = %e, "an unreadable token record is ignored"),
+            }
+        }
+        Ok(Auth {
+            tokens,
+            enabled: !stored.is_empty(),
+            public_boards,
+        })
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    pub fn lookup(&self, secret: &str) -> Option<&Identity> {
+        self.tokens.get(&hash(secret))
+    }
+}
+
+fn hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{SECRET_PREFIX}{}", hex::encode(bytes))
+}
+
+/// Stores a new token and returns its secret, which is not kept anywhere.
+pub fn create(
+    log: &Log,
+    role: Role,
+    seller: Option<String>,
+    label: Option<String>,
+) -> anyhow::Result<(String, TokenRecord)> {
+    match (role, &seller) {
+        (Role::Seller, None) => bail!("a seller token needs --seller <id>"),
+        (Role::Leader | Role::Screen, Some(_)) => {
+            bail!("--seller is only for seller tokens")
+        }
+        _ => {}
+    }
+    let secret = new_secret();
+    let record = insert(log, &secret, role, seller, label)?;
+    Ok((secret, record))
+}
+
+fn insert(
+    log: &Log,
+    secret: &str,
+    role: Role,
+    seller: Option<String>,
+    label: Option<String>,
+) -> anyhow::Result<TokenRecord> {
+    let h = hash(secret);
+    let record = TokenRecord {
+        id: hex::encode(&h[..6]),
+        role,
+        seller,
+        label,
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    log.put_token(&h, &serde_json::to_vec(&record)?)?;
+    Ok(record)
+}
+
+/// Every stored token, oldest first.
+pub fn list(log: &Log) -> anyhow::Result<Vec<TokenRecord>> {
+    let mut out: Vec<TokenRecord> = log
+        .tokens()?
+        .iter()
+        .filter_map(|(_, bytes)| serde_json::from_slice(bytes).ok())
+        .collect();
+    out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    Ok(out)
+}
+
+/// Deletes the token with this id.
+pub fn revoke(log: &Log, id: &str) -> anyhow::Result<TokenRecord> {
+    for (hash, bytes) in log.tokens()? {
+        if let Ok(record) = serde_json::from_slice::<TokenRecord>(&bytes) {
+            if record.id == id {
+                log.remove_token(&hash)?;
+                return Ok(record);
+            }
+        }
+    }
+    bail!("there is no token with id '{id}' (see `crossboard token list`)")
+}
+
+/// `CROSSBOARD_LEADER_TOKEN`: creates a leader token with that secret, or
+/// keeps the one that exists.
+pub fn bootstrap_leader(log: &Log, secret: &str) -> anyhow::Result<()> {
+    let secret = secret.trim();
+    if secret.chars().count() < MIN_SECRET_CHARS {
+        bail!(
+            "{LEADER_TOKEN_ENV} is too short: use at least {MIN_SECRET_CHARS} random characters \
+             (for example the output of `openssl rand -hex 32`)"
+        );
+    }
+    let h = hash(secret);
+    if log.tokens()?.iter().any(|(k, _)| k[..] == h[..]) {
+        return Ok(());
+    }
+    let record = insert(
+        log,
+        secret,
+        Role::Leader,
+        None,
+        Some(LEADER_TOKEN_ENV.into()),
+    )?;
+    tracing::info!(token = %record.id, "leader token created from {LEADER_TOKEN_ENV}");
+    Ok(())
+}
+
+/// `--demo`: a fresh leader, seller and screen token at every start, so the
+/// pages can be tried at once. Earlier ones stay valid: a wall screen set up
+/// with one keeps working across restarts.
+pub fn demo_tokens(log: &Log, seller: &str) -> anyhow::Result<Vec<DemoToken>> {
+    let label = || Some(DEMO_LABEL.to_string());
+    let mut out = Vec::new();
+    for (role, seller) in [
+        (Role::Leader, None),
+        (Role::Seller, Some(seller.to_string())),
+        (Role::Screen, None),
+    ] {
+        let (secret, record) = create(log, role, seller, label())?;
+        out.push((record, secret));
+    }
+    Ok(out)
+}
+
+/// Start-up: the bootstrap token, the demo tokens, then the table of
+/// tokens the server will accept. Returns the demo tokens to print.
+pub fn start(
+    log: &Log,
+    public_boards: bool,
+    demo_seller: Option<&str>,
+) -> anyhow::Result<(Arc<Auth>, Vec<DemoToken>)> {
+    if let Ok(secret) = std::env::var(LEADER_TOKEN_ENV) {
+        if !secret.is_empty() {
+            bootstrap_leader(log, &secret)?;
+        }
+    }
+    let demo = match demo_seller {
+        Some(s) => demo_tokens(log, s)?,
+        None => Vec::new(),
+    };
+    let auth = Auth::load(log, public_boards)?;
+    if !auth.enabled() {
+        tracing::warn!(
+            "no access tokens exist, so the API is open to anyone who can reach it; \
+             create one with `crossboard token create --role leader` or set {LEADER_TOKEN_ENV}"
+        );
+    }
+    Ok((Arc::new(auth), demo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_random_and_only_hashes_are_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(&dir.path().join("data")).unwrap();
+        let (a, ra) = create(&log, Role::Leader, None, None).unwrap();
+        let (b, _) = create(&log, Role::Seller, Some("anna".into()), None).unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with("cb_") && a.len() == 67);
+        for (_, bytes) in log.tokens().unwrap() {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(&a[3..]) && !text.contains(&b[3..]));
+        }
+        let auth = Auth::load(&log, false).unwrap();
+        assert!(auth.enabled());
+        assert_eq!(
+            auth.lookup(&a).map(|i| i.actor()),
+            Some(format!("leader:{}", ra.id))
+        );
+        assert_eq!(
+            auth.lookup(&b).map(|i| i.actor()),
+            Some("seller:anna".into())
+        );
+        assert!(auth.lookup("cb_guess").is_none());
+        revoke(&log, &ra.id).unwrap();
+        assert!(Auth::load(&log, false).unwrap().lookup(&a).is_none());
+        assert!(create(&log, Role::Seller, None, None).is_err());
+        assert!(bootstrap_leader(&log, "short").is_err());
+    }
+}

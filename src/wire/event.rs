@@ -1,0 +1,202 @@
+//! Turning a client's JSON into an [`Event`], naming the field at fault.
+//!
+//! Parsing is by hand over `serde_json::Value` rather than derived: a derived
+//! deserializer stops at the first problem with a message meant for
+//! programmers, while clients need `data.amount` and a sentence. Unknown
+//! fields are refused so that a typo never silently drops data.
+
+use serde_json::Value;
+
+use crate::domain::event::Event;
+use crate::wire::error::ApiError;
+use crate::wire::fields::{parse_time, Fields, MAX_ID, MAX_NAME, MAX_NOTE};
+
+/// A parsed `POST /api/v1/events` body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRequest {
+    pub id: Option<String>,
+    pub occurred_at: Option<i64>,
+    pub event: Event,
+}
+
+/// The event types a client may post; rules and competitions have their own
+/// endpoints.
+pub const POSTABLE_TYPES: [&str; 11] = [
+    "division_created",
+    "seller_joined",
+    "lead_given",
+    "lead_feedback",
+    "joint_visit",
+    "meeting_held",
+    "order_closed",
+    "event_voided",
+    "division_renamed",
+    "seller_moved",
+    "seller_left",
+];
+
+pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
+    let mut top = Fields::new(body, "")?;
+    let id = top.opt_id("id")?;
+    let ty = top.string("type", MAX_ID)?;
+    let occurred_at = match top.take("occurred_at") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(parse_time(v, "occurred_at", now_us)?),
+    };
+    let data = top
+        .take("data")
+        .ok_or_else(|| ApiError::field("data", "missing_field", "data is required"))?;
+    top.finish()?;
+    let mut d = Fields::new(data, "data.")?;
+    let event = match ty.as_str() {
+        "division_created" => Event::DivisionCreated {
+            id: d.id("id")?,
+            name: d.string("name", MAX_NAME)?,
+        },
+        "seller_joined" => Event::SellerJoined {
+            id: d.id("id")?,
+            name: d.string("name", MAX_NAME)?,
+            division: d.id("division")?,
+        },
+        "lead_given" => Event::LeadGiven {
+            lead: d.id("lead")?,
+            from: d.id("from")?,
+            to_division: d.id("to_division")?,
+            to_seller: d.opt_id("to_seller")?,
+            customer: d.string("customer", MAX_NAME)?,
+            note: d.opt_string("note", MAX_NOTE)?,
+            estimated_value: d.opt_amount("estimated_value", 0)?,
+        },
+        "lead_feedback" => Event::LeadFeedback {
+            lead: d.id("lead")?,
+            by: d.id("by")?,
+            status: d.status("status")?,
+            note: d.opt_string("note", MAX_NOTE)?,
+        },
+        "joint_visit" => Event::JointVisit {
+            host: d.id("host")?,
+            guests: d.id_list("guests")?,
+            customer: d.string("customer", MAX_NAME)?,
+        },
+        "meeting_held" => Event::MeetingHeld {
+            seller: d.id("seller")?,
+            customer: d.string("customer", MAX_NAME)?,
+            lead: d.opt_id("lead")?,
+        },
+        "order_closed" => Event::OrderClosed {
+            order: d.id("order")?,
+            seller: d.id("seller")?,
+            customer: d.string("customer", MAX_NAME)?,
+            amount: d.amount("amount")?,
+            currency: d.currency("currency")?,
+            lead: d.opt_id("lead")?,
+        },
+        "event_voided" => Event::EventVoided {
+            seq: d.seq("seq")?,
+            reason: d.string("reason", MAX_NOTE)?,
+        },
+        "division_renamed" => Event::DivisionRenamed {
+            id: d.id("id")?,
+            name: d.string("name", MAX_NAME)?,
+        },
+        "seller_moved" => Event::SellerMoved {
+            seller: d.id("seller")?,
+            division: d.id("division")?,
+        },
+        "seller_left" => Event::SellerLeft {
+            seller: d.id("seller")?,
+        },
+        other => {
+            return Err(ApiError::field(
+                "type",
+                "unknown_type",
+                format!(
+                    "unknown event type '{other}'; expected one of {}",
+                    POSTABLE_TYPES.join(", ")
+                ),
+            ))
+        }
+    };
+    d.finish()?;
+    Ok(EventRequest {
+        id,
+        occurred_at,
+        event,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::micros;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<EventRequest, ApiError> {
+        parse_event_request(&v, 0)
+    }
+
+    #[test]
+    fn parses_an_order() {
+        let r = parse(json!({"id": "o-1", "type": "order_closed", "data": {
+            "order": "o1", "seller": "anna", "customer": "Acme", "amount": 1500, "currency": "SEK"}}))
+        .unwrap();
+        assert_eq!(r.id.as_deref(), Some("o-1"));
+        assert!(matches!(r.event, Event::OrderClosed { amount: 1500, .. }));
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        let f = |v| parse(v).unwrap_err().field.unwrap();
+        assert_eq!(
+            f(json!({"type": "seller_joined", "data": {"id": "a", "name": "A"}})),
+            "data.division"
+        );
+        assert_eq!(
+            f(
+                json!({"type": "order_closed", "data": {"order": "o", "seller": "s", "customer": "c", "amount": 1.5, "currency": "SEK"}})
+            ),
+            "data.amount"
+        );
+        assert_eq!(
+            f(
+                json!({"type": "order_closed", "data": {"order": "o", "seller": "s", "customer": "c", "amount": -3, "currency": "SEK"}})
+            ),
+            "data.amount"
+        );
+        assert_eq!(
+            f(
+                json!({"type": "order_closed", "data": {"order": "o", "seller": "s", "customer": "c", "amount": 3, "currency": "KRONOR"}})
+            ),
+            "data.currency"
+        );
+        assert_eq!(
+            f(json!({"type": "seller_left", "data": {"seller": "s", "extra": 1}})),
+            "data.extra"
+        );
+        assert_eq!(f(json!({"type": "nope", "data": {}})), "type");
+        assert_eq!(
+            f(json!({"type": "seller_left", "occurred_at": "yesterday", "data": {"seller": "s"}})),
+            "occurred_at"
+        );
+        assert_eq!(
+            f(
+                json!({"type": "joint_visit", "data": {"host": "a", "guests": ["b", 3], "customer": "c"}})
+            ),
+            "data.guests[1]"
+        );
+        assert_eq!(
+            f(json!({"id": "x".repeat(65), "type": "seller_left", "data": {"seller": "s"}})),
+            "id"
+        );
+    }
+
+    #[test]
+    fn refuses_times_more_than_a_day_ahead() {
+        let e = parse_event_request(
+            &json!({"type": "seller_left", "occurred_at": "2030-01-01T00:00:00Z", "data": {"seller": "s"}}),
+            micros(chrono::Utc::now()),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "in_future");
+    }
+}
