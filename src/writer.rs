@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::domain::event::{Envelope, Event, FORMAT_VERSION};
 use crate::domain::org::Rejection;
 use crate::domain::Projection;
-use crate::store::Log;
+use crate::store::{Log, StoreError};
 
 /// Most events in one batch; bounds the time readers wait on one flush.
 const MAX_BATCH: usize = 4096;
@@ -175,7 +175,17 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
     if !batch.is_empty() {
         let flush_started = std::time::Instant::now();
         if let Err(e) = shared.log.append(&batch) {
-            tracing::error!(error = %e, events = batch.len(), "flush failed; refusing appends until restart");
+            // `append` has taken the batch back out of the log, so what is
+            // answered 503 below is absent after any restart; it says when
+            // even that removal failed.
+            if matches!(e, StoreError::NotTakenBack { .. }) {
+                tracing::error!(error = %e, events = batch.len(), "flush failed and the refused batch may still be on disk; refusing appends until restart");
+            } else {
+                tracing::error!(error = %e, events = batch.len(), "flush failed; the batch was taken back out; refusing appends until restart");
+            }
+            // Refusing until a restart, even once the removal is durable:
+            // after a failed fsync the kernel may have dropped pages, so
+            // later flushes of this process prove little.
             shared.failed.store(true, Ordering::Release);
             // The projection already folded this batch in: put back the
             // durable prefix so that no reader sees what was refused.
