@@ -51,6 +51,10 @@ pub enum StoreError {
     Io(#[from] sled::Error),
     #[error("the log is corrupt at seq {seq}: {message}")]
     Corrupt { seq: u64, message: String },
+    /// A key under an event prefix that the layout cannot hold, named in
+    /// hex: start-up must say which key is bad rather than panic on it.
+    #[error("the log holds a malformed key {key} (hex): {message}")]
+    BadKey { key: String, message: String },
     /// A failed append whose removal could not be made durable either: the
     /// refused batch may still be on disk, so the writer must not go on.
     #[error("{cause}; taking the batch back out failed too: {undo}")]
@@ -111,10 +115,16 @@ fn meta_key(name: &str) -> Vec<u8> {
     k
 }
 
-fn seq_of(key: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&key[1..9]);
-    u64::from_be_bytes(b)
+/// The first seq a chunk key names. Keys come from disk, so a wrong length
+/// is damage to report, never an index to panic on.
+fn seq_of(key: &[u8]) -> Result<u64, StoreError> {
+    match key.get(1..).map(<[u8; 8]>::try_from) {
+        Some(Ok(b)) if key.len() == 9 => Ok(u64::from_be_bytes(b)),
+        _ => Err(StoreError::BadKey {
+            key: hex::encode(key),
+            message: format!("a chunk key is 9 bytes, this one {}", key.len()),
+        }),
+    }
 }
 
 /// The sled batch that stores `batch` as chunks plus index entries, and
@@ -208,7 +218,7 @@ impl Log {
         let Some((k, v)) = self.db.scan_prefix([CHUNK]).next_back().transpose()? else {
             return Ok(0);
         };
-        let first = seq_of(&k);
+        let first = seq_of(&k)?;
         let frames = chunk_frames(&v).map_err(|message| StoreError::Corrupt {
             seq: first,
             message,
@@ -223,7 +233,7 @@ impl Log {
             .range(chunk_key(0)..=chunk_key(seq))
             .next_back()
             .transpose()?;
-        Ok(found.map(|(k, v)| (seq_of(&k), v)))
+        found.map(|(k, v)| Ok((seq_of(&k)?, v))).transpose()
     }
 
     pub fn meta(&self, name: &str) -> Result<Option<String>, StoreError> {
@@ -326,7 +336,10 @@ impl Log {
             let envs: Vec<Result<Envelope, StoreError>> = match item {
                 Err(e) => vec![Err(e.into())],
                 Ok((k, v)) => {
-                    let first = seq_of(&k);
+                    let first = match seq_of(&k) {
+                        Ok(first) => first,
+                        Err(e) => return vec![Err(e)],
+                    };
                     match chunk_frames(&v) {
                         Err(message) => vec![Err(StoreError::Corrupt {
                             seq: first.max(from),
@@ -352,12 +365,11 @@ impl Log {
         self.db.scan_prefix([CHUNK]).flat_map(|item| {
             let out: Vec<RawRecord> = match item {
                 Err(e) => vec![Err(e.into())],
-                Ok((k, _)) if k.len() != 9 => vec![Ok((
-                    0,
-                    Err(format!("malformed chunk key of {} bytes", k.len())),
-                ))],
                 Ok((k, v)) => {
-                    let first = seq_of(&k);
+                    let first = match seq_of(&k) {
+                        Ok(first) => first,
+                        Err(e) => return vec![Ok((0, Err(e.to_string())))],
+                    };
                     match chunk_frames(&v) {
                         Err(e) => vec![Ok((first, Err(format!("chunk at {first}: {e}"))))],
                         Ok(frames) => frames

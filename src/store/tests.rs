@@ -1,5 +1,5 @@
 //! The store's promises that only a real sled dir can show: a refused
-//! append leaves nothing behind.
+//! append leaves nothing behind, and a damaged key is named, not a panic.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -51,4 +51,35 @@ fn a_failed_append_is_taken_back_out_of_the_log() {
     log.append(&envs(4..=5)).unwrap();
     assert_eq!(log.last_seq().unwrap(), 5);
     assert_eq!(log.seq_for_id("id5").unwrap(), Some(5));
+}
+
+#[test]
+fn a_malformed_chunk_key_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Log::open(&data).unwrap().append(&envs(1..=2)).unwrap();
+    {
+        // Written behind the store's back, as damage or a foreign tool would.
+        let db = sled::open(&data).unwrap();
+        db.insert(b"c\x00\x00\x07", &b"x"[..]).unwrap();
+        db.flush().unwrap();
+    }
+    let log = Log::open(&data).unwrap();
+    let named = |e: StoreError| {
+        let text = e.to_string();
+        assert!(text.contains("malformed key 63000007"), "{text}");
+    };
+    named(log.last_seq().unwrap_err());
+    named(log.read(0, u64::MAX).find_map(Result::err).unwrap());
+    let tz = crate::domain::time::parse_tz("UTC").unwrap();
+    named(crate::app::replay(&log, tz).err().unwrap());
+    let verified = crate::verify::verify(&log).unwrap();
+    assert!(
+        verified
+            .problems
+            .iter()
+            .any(|p| p.message.contains("63000007")),
+        "{:?}",
+        verified.problems
+    );
 }
