@@ -121,6 +121,14 @@ impl Writer {
             .unwrap_or_else(|_| Err(AppendError::Unavailable("the writer has stopped".into())))
     }
 
+    /// Whether the writer thread still takes appends. It owns the receiving
+    /// end of the queue, so the queue closes when the thread ends for any
+    /// reason (stopped, or a panic unwinding it): `/healthz` reports that
+    /// instead of a server that looks fine but answers every append 503.
+    pub fn is_alive(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
     /// Asks the writer to finish what is queued and stop.
     pub async fn stop(&self) {
         let _ = self.tx.send(Msg::Stop).await;
@@ -279,4 +287,20 @@ fn sequence(
     let reply = Ok((Appended::Created(env.seq), env.id.clone()));
     batch.push(env);
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn is_alive_until_the_thread_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = crate::app::start(&dir.path().join("data"), None).unwrap();
+        assert!(core.writer.is_alive());
+        core.writer.stop().await;
+        tokio::task::spawn_blocking(move || core.writer_thread.join())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!core.writer.is_alive());
+    }
 }
