@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::domain::event::{Envelope, Event, FORMAT_VERSION};
 use crate::domain::org::Rejection;
 use crate::domain::Projection;
-use crate::store::Log;
+use crate::store::{Log, StoreError};
 
 /// Most events in one batch; bounds the time readers wait on one flush.
 const MAX_BATCH: usize = 4096;
@@ -121,6 +121,14 @@ impl Writer {
             .unwrap_or_else(|_| Err(AppendError::Unavailable("the writer has stopped".into())))
     }
 
+    /// Whether the writer thread still takes appends. It owns the receiving
+    /// end of the queue, so the queue closes when the thread ends for any
+    /// reason (stopped, or a panic unwinding it): `/healthz` reports that
+    /// instead of a server that looks fine but answers every append 503.
+    pub fn is_alive(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
     /// Asks the writer to finish what is queued and stop.
     pub async fn stop(&self) {
         let _ = self.tx.send(Msg::Stop).await;
@@ -175,7 +183,17 @@ fn commit_batch(shared: &Shared, msgs: Vec<Msg>) {
     if !batch.is_empty() {
         let flush_started = std::time::Instant::now();
         if let Err(e) = shared.log.append(&batch) {
-            tracing::error!(error = %e, events = batch.len(), "flush failed; refusing appends until restart");
+            // `append` has taken the batch back out of the log, so what is
+            // answered 503 below is absent after any restart; it says when
+            // even that removal failed.
+            if matches!(e, StoreError::NotTakenBack { .. }) {
+                tracing::error!(error = %e, events = batch.len(), "flush failed and the refused batch may still be on disk; refusing appends until restart");
+            } else {
+                tracing::error!(error = %e, events = batch.len(), "flush failed; the batch was taken back out; refusing appends until restart");
+            }
+            // Refusing until a restart, even once the removal is durable:
+            // after a failed fsync the kernel may have dropped pages, so
+            // later flushes of this process prove little.
             shared.failed.store(true, Ordering::Release);
             // The projection already folded this batch in: put back the
             // durable prefix so that no reader sees what was refused.
@@ -269,4 +287,20 @@ fn sequence(
     let reply = Ok((Appended::Created(env.seq), env.id.clone()));
     batch.push(env);
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn is_alive_until_the_thread_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = crate::app::start(&dir.path().join("data"), None).unwrap();
+        assert!(core.writer.is_alive());
+        core.writer.stop().await;
+        tokio::task::spawn_blocking(move || core.writer_thread.join())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!core.writer.is_alive());
+    }
 }

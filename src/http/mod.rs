@@ -97,7 +97,7 @@ async fn method_not_allowed() -> ApiError {
 
 async fn healthz(State(api): State<Api>) -> Response {
     let seq = api.shared.committed.load(Ordering::Acquire);
-    if api.shared.failed.load(Ordering::Acquire) {
+    if api.shared.failed.load(Ordering::Acquire) || !api.writer.is_alive() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "failed", "seq": seq})),

@@ -428,7 +428,7 @@ pub struct Webhooks {
 
 #[utoipa::path(get, path = "/healthz", tag = "ops",
     responses((status = 200, description = "The log is open and caught up", body = Health),
-              (status = 503, description = "Storage failed", body = Health)))]
+              (status = 503, description = "Storage failed or the writer stopped", body = Health)))]
 #[allow(dead_code)]
 fn healthz() {}
 

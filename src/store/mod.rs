@@ -14,21 +14,22 @@
 //! envelope keeps its own length frame inside the chunk, so damage is still
 //! reported by seq.
 
+mod chunk;
 pub mod codec;
+mod faults;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use thiserror::Error;
 
 use crate::domain::event::Envelope;
+use chunk::{chunk_frames, encode_chunk};
+use faults::Faults;
+pub use faults::{FAIL_FLUSH_AFTER, SLOW_FLUSH_MS};
 
 /// Per-event keys of early development builds; such a data dir is refused.
 const LEGACY_EVENT: u8 = b'e';
 const CHUNK: u8 = b'c';
-/// First byte of every chunk value, so a stray value is not misread.
-const CHUNK_MAGIC: u8 = 0xC7;
 /// Most envelopes in one chunk, and roughly most bytes: small enough that
 /// reading one event back decodes little, big enough that keys are few.
 pub const CHUNK_EVENTS: usize = 64;
@@ -50,67 +51,30 @@ pub enum StoreError {
     Io(#[from] sled::Error),
     #[error("the log is corrupt at seq {seq}: {message}")]
     Corrupt { seq: u64, message: String },
+    /// A key under an event prefix that the layout cannot hold, named in
+    /// hex: start-up must say which key is bad rather than panic on it.
+    #[error("the log holds a malformed key {key} (hex): {message}")]
+    BadKey { key: String, message: String },
+    /// A failed append whose removal could not be made durable either: the
+    /// refused batch may still be on disk, so the writer must not go on.
+    #[error("{cause}; taking the batch back out failed too: {undo}")]
+    NotTakenBack {
+        cause: Box<StoreError>,
+        undo: Box<StoreError>,
+    },
 }
 
 #[derive(Clone)]
 pub struct Log {
     db: sled::Db,
-    /// Fault injection for tests (see [`FAIL_FLUSH_AFTER`]): flushes of
-    /// appends that may still succeed before every one fails.
-    flushes_left: Option<Arc<AtomicU64>>,
+    /// Fault injection for tests; none unless the environment asks.
+    faults: Faults,
 }
-
-/// Hidden, for tests that prove a failed flush is never acknowledged: with
-/// `CROSSBOARD_FAIL_FLUSH_AFTER=N` in the environment, the first N appends
-/// flush normally and every later one reports a flush failure after writing
-/// its batch (as a full or failing disk would). Not in `--help` on purpose.
-pub const FAIL_FLUSH_AFTER: &str = "CROSSBOARD_FAIL_FLUSH_AFTER";
 
 fn chunk_key(first: u64) -> [u8; 9] {
     let mut k = [CHUNK; 9];
     k[1..].copy_from_slice(&first.to_be_bytes());
     k
-}
-
-/// Frames encoded envelopes into one chunk value.
-fn encode_chunk(records: &[Vec<u8>]) -> Vec<u8> {
-    let len: usize = records.iter().map(|r| r.len() + 4).sum();
-    let mut out = Vec::with_capacity(5 + len);
-    out.push(CHUNK_MAGIC);
-    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
-    for r in records {
-        out.extend_from_slice(&(r.len() as u32).to_le_bytes());
-        out.extend_from_slice(r);
-    }
-    out
-}
-
-/// Splits a chunk value into its envelope frames.
-fn chunk_frames(bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
-    if bytes.first() != Some(&CHUNK_MAGIC) || bytes.len() < 5 {
-        return Err("not a chunk of this format".into());
-    }
-    let count = u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize;
-    let mut frames = Vec::with_capacity(count.min(CHUNK_EVENTS * 4));
-    let mut at = 5;
-    for i in 0..count {
-        let len = bytes
-            .get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-            .ok_or_else(|| format!("frame {i} of {count} is cut short"))?;
-        let frame = bytes
-            .get(at + 4..at + 4 + len)
-            .ok_or_else(|| format!("frame {i} of {count} is cut short"))?;
-        frames.push(frame);
-        at += 4 + len;
-    }
-    if at != bytes.len() {
-        return Err(format!(
-            "{} stray bytes after {count} frames",
-            bytes.len() - at
-        ));
-    }
-    Ok(frames)
 }
 
 /// Decodes one frame that should hold `seq`.
@@ -151,10 +115,56 @@ fn meta_key(name: &str) -> Vec<u8> {
     k
 }
 
-fn seq_of(key: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&key[1..9]);
-    u64::from_be_bytes(b)
+/// The first seq a chunk key names. Keys come from disk, so a wrong length
+/// is damage to report, never an index to panic on.
+fn seq_of(key: &[u8]) -> Result<u64, StoreError> {
+    match key.get(1..).map(<[u8; 8]>::try_from) {
+        Some(Ok(b)) if key.len() == 9 => Ok(u64::from_be_bytes(b)),
+        _ => Err(StoreError::BadKey {
+            key: hex::encode(key),
+            message: format!("a chunk key is 9 bytes, this one {}", key.len()),
+        }),
+    }
+}
+
+/// The sled batch that stores `batch` as chunks plus index entries, and
+/// the one that removes exactly those keys again.
+fn write_and_undo(batch: &[Envelope]) -> Result<(sled::Batch, sled::Batch), StoreError> {
+    let (mut write, mut undo) = (sled::Batch::default(), sled::Batch::default());
+    let mut records: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_EVENTS);
+    let (mut first, mut size) = (0u64, 0usize);
+    let mut put_chunk = |first: u64, records: &[Vec<u8>]| {
+        write.insert(&chunk_key(first), encode_chunk(records));
+        undo.remove(&chunk_key(first));
+    };
+    for env in batch {
+        let bytes = codec::encode(env).map_err(|message| StoreError::Corrupt {
+            seq: env.seq,
+            message,
+        })?;
+        // A chunk holds consecutive seqs only.
+        let contiguous = records.is_empty() || env.seq == first + records.len() as u64;
+        if !records.is_empty()
+            && (!contiguous || records.len() == CHUNK_EVENTS || size >= CHUNK_BYTES)
+        {
+            put_chunk(first, &records);
+            records.clear();
+            size = 0;
+        }
+        if records.is_empty() {
+            first = env.seq;
+        }
+        size += bytes.len();
+        records.push(bytes);
+    }
+    if !records.is_empty() {
+        put_chunk(first, &records);
+    }
+    for env in batch {
+        write.insert(id_key(&env.id), &env.seq.to_be_bytes());
+        undo.remove(id_key(&env.id));
+    }
+    Ok((write, undo))
 }
 
 impl Log {
@@ -165,15 +175,17 @@ impl Log {
                 source: sled::Error::Io(e),
             });
         }
-        let flushes_left = std::env::var(FAIL_FLUSH_AFTER)
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .map(|n| Arc::new(AtomicU64::new(n)));
+        let faults = Faults::from_env();
         // sled caches up to 1 GiB of pages by default; the projection keeps
         // everything hot in memory already, so a small cache is enough.
+        // Every write path flushes explicitly when it needs durability, so
+        // sled's background flusher (every 500 ms by default) would only add
+        // a way for a batch that is being refused to reach disk before it is
+        // taken back out (see [`Log::append`]).
         match sled::Config::new()
             .path(dir)
             .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(None)
             .open()
         {
             Ok(db) => {
@@ -186,7 +198,7 @@ impl Log {
                         ),
                     });
                 }
-                Ok(Log { db, flushes_left })
+                Ok(Log { db, faults })
             }
             Err(sled::Error::Io(e))
                 if e.kind() == std::io::ErrorKind::WouldBlock
@@ -206,7 +218,7 @@ impl Log {
         let Some((k, v)) = self.db.scan_prefix([CHUNK]).next_back().transpose()? else {
             return Ok(0);
         };
-        let first = seq_of(&k);
+        let first = seq_of(&k)?;
         let frames = chunk_frames(&v).map_err(|message| StoreError::Corrupt {
             seq: first,
             message,
@@ -221,7 +233,7 @@ impl Log {
             .range(chunk_key(0)..=chunk_key(seq))
             .next_back()
             .transpose()?;
-        Ok(found.map(|(k, v)| (seq_of(&k), v)))
+        found.map(|(k, v)| Ok((seq_of(&k)?, v))).transpose()
     }
 
     pub fn meta(&self, name: &str) -> Result<Option<String>, StoreError> {
@@ -262,44 +274,42 @@ impl Log {
 
     /// Writes a batch atomically and waits until it is on disk. This is the
     /// group commit: one flush for everything in the batch.
+    ///
+    /// When the write or its flush fails, the caller answers 503, so the
+    /// batch must never be found later: any later flush (shutdown, a token
+    /// write) would otherwise make the refused events durable, and a client
+    /// that retried with a fresh id would see them twice. So the batch is
+    /// taken back out (its chunk and index keys removed) and that removal is
+    /// flushed before returning; [`StoreError::NotTakenBack`] says it could
+    /// not be. sled persists its log in order, so once the removal is on
+    /// disk no flush can bring the batch back.
+    ///
+    /// Exact only because the writer appends past the log's end and only
+    /// ids new to the index: every key written here was absent before.
     pub fn append(&self, batch: &[Envelope]) -> Result<(), StoreError> {
-        let mut b = sled::Batch::default();
-        let mut records: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_EVENTS);
-        let (mut first, mut size) = (0u64, 0usize);
-        for env in batch {
-            let bytes = codec::encode(env).map_err(|message| StoreError::Corrupt {
-                seq: env.seq,
-                message,
-            })?;
-            // A chunk holds consecutive seqs only.
-            let contiguous = records.is_empty() || env.seq == first + records.len() as u64;
-            if !records.is_empty()
-                && (!contiguous || records.len() == CHUNK_EVENTS || size >= CHUNK_BYTES)
-            {
-                b.insert(&chunk_key(first), encode_chunk(&records));
-                records.clear();
-                size = 0;
-            }
-            if records.is_empty() {
-                first = env.seq;
-            }
-            size += bytes.len();
-            records.push(bytes);
-            b.insert(id_key(&env.id), &env.seq.to_be_bytes());
+        let (write, undo) = write_and_undo(batch)?;
+        let written = self
+            .db
+            .apply_batch(write)
+            .map_err(StoreError::from)
+            .and_then(|()| self.flush_append());
+        let Err(cause) = written else {
+            return Ok(());
+        };
+        // Also after a failed `apply_batch`, which may have applied a part.
+        let undone = self.db.apply_batch(undo).and_then(|()| self.db.flush());
+        match undone {
+            Ok(_) => Err(cause),
+            Err(undo) => Err(StoreError::NotTakenBack {
+                cause: Box::new(cause),
+                undo: Box::new(undo.into()),
+            }),
         }
-        if !records.is_empty() {
-            b.insert(&chunk_key(first), encode_chunk(&records));
-        }
-        self.db.apply_batch(b)?;
-        if let Some(left) = &self.flushes_left {
-            let before =
-                left.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
-            if before.is_err() {
-                return Err(StoreError::Io(sled::Error::Io(std::io::Error::other(
-                    format!("injected flush failure ({FAIL_FLUSH_AFTER})"),
-                ))));
-            }
-        }
+    }
+
+    /// The flush of an append, or the injected failure that replaces it.
+    fn flush_append(&self) -> Result<(), StoreError> {
+        self.faults.before_append_flush()?;
         self.db.flush()?;
         Ok(())
     }
@@ -326,7 +336,10 @@ impl Log {
             let envs: Vec<Result<Envelope, StoreError>> = match item {
                 Err(e) => vec![Err(e.into())],
                 Ok((k, v)) => {
-                    let first = seq_of(&k);
+                    let first = match seq_of(&k) {
+                        Ok(first) => first,
+                        Err(e) => return vec![Err(e)],
+                    };
                     match chunk_frames(&v) {
                         Err(message) => vec![Err(StoreError::Corrupt {
                             seq: first.max(from),
@@ -352,12 +365,11 @@ impl Log {
         self.db.scan_prefix([CHUNK]).flat_map(|item| {
             let out: Vec<RawRecord> = match item {
                 Err(e) => vec![Err(e.into())],
-                Ok((k, _)) if k.len() != 9 => vec![Ok((
-                    0,
-                    Err(format!("malformed chunk key of {} bytes", k.len())),
-                ))],
                 Ok((k, v)) => {
-                    let first = seq_of(&k);
+                    let first = match seq_of(&k) {
+                        Ok(first) => first,
+                        Err(e) => return vec![Ok((0, Err(e.to_string())))],
+                    };
                     match chunk_frames(&v) {
                         Err(e) => vec![Ok((first, Err(format!("chunk at {first}: {e}"))))],
                         Ok(frames) => frames
@@ -456,3 +468,6 @@ impl Log {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
