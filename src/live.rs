@@ -221,15 +221,13 @@ fn render_frame(
     spec: &BoardSpec,
     now: DateTime<Utc>,
 ) -> Option<(String, Option<DateTime<Utc>>)> {
-    let (mut v, boundary) = {
+    let (frame, boundary) = {
         let p = shared.projection.read();
         (board::render(&p, spec, now)?, next_boundary(&p, spec, now))
     };
-    if let BoardKind::Divisions { per_seller } = spec.kind {
-        // The board name alone does not say how it is ranked.
-        v["scoring"] = if per_seller { "per_seller" } else { "sum" }.into();
-    }
-    serde_json::to_string(&v).ok().map(|text| (text, boundary))
+    serde_json::to_string(&frame)
+        .ok()
+        .map(|text| (text, boundary))
 }
 
 fn next_boundary(p: &Projection, spec: &BoardSpec, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -465,10 +463,7 @@ fn competition_leaders(p: &Projection) -> HashMap<String, Option<String>> {
         .filter(|c| competition::status(c, now) == competition::Status::Running)
         .map(|c| {
             let rows = competition::standings(p, c);
-            let top: Vec<_> = rows
-                .iter()
-                .filter(|r| r.rank == 1 && r.points > 0.0)
-                .collect();
+            let top = competition::winners(&rows);
             let leader = (top.len() == 1).then(|| top[0].id.clone());
             (c.id.clone(), leader)
         })
