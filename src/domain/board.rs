@@ -52,7 +52,7 @@ impl BoardSpec {
 #[serde(untagged)]
 pub enum Frame {
     Board(BoardFrame),
-    Competition(CompetitionView),
+    Competition(Box<CompetitionView>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,7 +111,7 @@ pub fn render(
             let mut v = crate::domain::competition::view(p, c, at);
             v.seq = Some(p.seq());
             v.board = Some(spec.name());
-            return Some(Frame::Competition(v));
+            return Some(Frame::Competition(Box::new(v)));
         }
     };
     Some(Frame::Board(BoardFrame {

@@ -375,10 +375,6 @@ pub(crate) fn test_org() -> Org {
 mod tests {
     use super::*;
 
-    fn org() -> Org {
-        test_org()
-    }
-
     #[test]
     fn keys_find_short_and_long_ids_by_str() {
         let long = "x".repeat(64);

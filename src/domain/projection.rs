@@ -284,8 +284,7 @@ impl Projection {
                     c.freeze(&self.org, env.recorded_at, last);
                 }
             }
-            _ if group.is_none() => self.score_change(seq, true),
-            _ => {}
+            _ => self.score_change(seq, true),
         }
     }
 
