@@ -71,7 +71,6 @@ pub struct CompetitionResult {
     pub winners: Vec<String>,
     pub winner: Option<String>,
     pub tie: bool,
-    pub closed_at: Option<String>,
 }
 
 /// The competition with standings and, once closed, the winner (or the
@@ -85,7 +84,6 @@ pub fn view(p: &Projection, c: &Competition, now: DateTime<Utc>) -> CompetitionV
             winner: (ids.len() == 1).then(|| ids[0].clone()),
             tie: ids.len() > 1,
             winners: ids,
-            closed_at: Some(format_us(c.closed_at.unwrap_or(c.auto_close_us()))),
         }
     });
     CompetitionView {
