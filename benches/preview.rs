@@ -8,9 +8,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use crossboard::domain::board::DivisionScoring;
 use crossboard::domain::rules::{RuleSet, ScoreKind};
+use crossboard::domain::rules_view::{draft_scoreboard, preview_rows};
 use crossboard::domain::time::{from_micros, Window, WindowKind};
 use crossboard::domain::Projection;
-use crossboard::http::rules::{draft_scoreboard, preview_rows};
 use crossboard::synth::{Synth, SynthConfig};
 
 fn events() -> u64 {

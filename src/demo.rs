@@ -186,7 +186,8 @@ impl DemoWorld {
     fn new_lead(&mut self) -> Event {
         let giver = self.rng.gen_range(0..SELLERS.len());
         let mut to_division = self.rng.gen_range(0..DIVISIONS.len());
-        if to_division == SELLERS[giver].2 && self.rng.gen_bool(0.85) {
+        // Leads cross divisions: one to the giver's own is refused.
+        if to_division == SELLERS[giver].2 {
             to_division = (to_division + 1) % DIVISIONS.len();
         }
         let receiver = self.seller_in(to_division);

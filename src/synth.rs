@@ -58,6 +58,7 @@ impl Default for SynthConfig {
 #[derive(Debug, Clone)]
 struct OpenLead {
     id: u64,
+    giver: u32,
     to_division: u32,
     to_seller: Option<u32>,
     voided: bool,
@@ -145,6 +146,12 @@ impl Synth {
         base as i64 - self.rng.gen_range(0..600_000_000)
     }
 
+    /// Business time of `seq` without jitter: non-decreasing in seq.
+    fn base_time(&self, seq: u64) -> i64 {
+        let n = self.cfg.events.max(1) as i128;
+        (self.cfg.start_us as i128 + self.cfg.span_us as i128 * seq as i128 / n) as i64
+    }
+
     fn seller(&self, s: u32) -> String {
         self.seller_ids[s as usize].clone()
     }
@@ -207,6 +214,7 @@ impl Synth {
         self.next_lead += 1;
         let lead = OpenLead {
             id,
+            giver,
             to_division,
             to_seller,
             voided: false,
@@ -246,6 +254,9 @@ impl Synth {
             Some(s) if self.division_of[s as usize] == lead.to_division => s,
             _ => self.member_of(lead.to_division)?,
         };
+        if by == lead.giver {
+            return None;
+        }
         let status = FeedbackStatus::ALL[self.rng.gen_range(0..5)];
         Some(Event::LeadFeedback {
             lead: format!("L{}", lead.id),
@@ -291,12 +302,17 @@ impl Synth {
     fn order_closed(&mut self) -> Event {
         let (seller, lead) = match self.rng.gen_bool(0.4).then(|| self.open_lead()).flatten() {
             Some(i) => {
+                // Only a seller of the receiving division may close an
+                // order on the lead.
                 let l = self.leads[i].clone();
                 let closer = l
                     .to_seller
-                    .or_else(|| self.member_of(l.to_division))
-                    .unwrap_or_else(|| self.random_seller());
-                (closer, Some(format!("L{}", l.id)))
+                    .filter(|s| self.division_of[*s as usize] == l.to_division)
+                    .or_else(|| self.member_of(l.to_division));
+                match closer {
+                    Some(c) => (c, Some(format!("L{}", l.id))),
+                    None => (self.random_seller(), None),
+                }
             }
             None => (self.random_seller(), None),
         };
@@ -385,7 +401,17 @@ impl Iterator for Synth {
             if e.is_activity() {
                 self.activities[seq as usize % RECENT] = seq;
             }
-            (e, self.time_of(seq))
+            // Events whose checks compare times (leads, what hangs on them,
+            // moves) keep log order in business time; the rest jitter.
+            let ordered = matches!(
+                e,
+                Event::LeadGiven { .. }
+                    | Event::LeadFeedback { .. }
+                    | Event::SellerMoved { .. }
+                    | Event::OrderClosed { lead: Some(_), .. }
+            );
+            let at = self.time_of(seq);
+            (e, if ordered { self.base_time(seq) } else { at })
         };
         Some(Envelope {
             format: FORMAT_VERSION,
@@ -433,7 +459,12 @@ mod tests {
             assert_eq!(envs.len(), 5_000);
             for env in &envs {
                 assert_eq!(env.seq, p.seq() + 1);
-                if let Err(r) = p.check(&env.event) {
+                let ctx = crate::domain::Context {
+                    now_us: env.recorded_at,
+                    occurred_at: env.occurred_at,
+                    privileged: true,
+                };
+                if let Err(r) = p.check(&env.event, &ctx) {
                     panic!("seed {seed}: seq {} rejected: {r:?}\n{env:?}", env.seq);
                 }
                 p.apply(env);

@@ -230,10 +230,12 @@ async fn every_rejection_is_a_4xx_naming_the_field_and_writes_nothing() {
             Some("data.lead"),
         ),
         (
-            "feedback from outside the receiving division",
+            // anna, the only seller outside b, gave L1: fair play names
+            // that more precisely than "not in the receiving division".
+            "feedback by the lead's giver",
             json!({"type": "lead_feedback", "data": {"lead": "L1", "by": "anna", "status": "contacted"}}),
             422,
-            "not_in_receiving_division",
+            "feedback_by_giver",
             Some("data.by"),
         ),
         (

@@ -182,9 +182,11 @@ async fn sum_and_per_seller_rank_differently_and_restart_keeps_them() {
         get(&c, &s.url("/api/v1/competitions/sum")).await.1,
         get(&c, &s.url("/api/v1/competitions/per")).await.1,
     );
+    // Both competitions closed at their end: a later retroactive publish
+    // no longer changes their standings (fair play: results freeze).
     assert_eq!(
         order(&before.1),
-        vec![("big".to_string(), 42.0), ("small".to_string(), 28.0)]
+        vec![("big".to_string(), 30.0), ("small".to_string(), 20.0)]
     );
     assert_eq!(s.terminate().code(), Some(0));
     let s = Server::start(&data);
@@ -204,7 +206,8 @@ async fn tied_competition_shows_the_tie() {
     let s = Server::start(&dir.path().join("data"));
     let c = client();
     fixture(&c, &s).await;
-    // A period in which nobody scored: both divisions tie at 0.
+    // A period in which nobody scored: both divisions tie at 0, and a
+    // 0-point tie has no winners (fair play: one winner rule everywhere).
     let tie = competition(
         &c,
         &s,
@@ -215,9 +218,11 @@ async fn tied_competition_shows_the_tie() {
     )
     .await;
     assert_eq!(tie["status"], "closed");
-    assert_eq!(tie["tie"], true);
+    assert_eq!(tie["standings"][0]["rank"], 1);
+    assert_eq!(tie["standings"][1]["rank"], 1);
+    assert_eq!(tie["tie"], false);
     assert_eq!(tie["winner"], Value::Null);
-    assert_eq!(tie["winners"], json!(["big", "small"]));
+    assert_eq!(tie["winners"], json!([]));
 }
 
 #[tokio::test]
@@ -308,7 +313,8 @@ async fn stale_publish_conflicts_and_preview_writes_nothing() {
     // Preview a draft where meetings are worth 10: every row doubles.
     let r = c
         .post(s.url("/api/v1/rules/preview?board=sellers&window=all"))
-        .json(&json!({"rules": {"meeting_held": 10}}))
+        // Preview defaults to from-now like publishing; ask for history.
+        .json(&json!({"rules": {"meeting_held": 10}, "retroactive": true}))
         .send()
         .await
         .unwrap();

@@ -7,9 +7,9 @@ use crossboard::demo::DemoWorld;
 use crossboard::domain::board::DivisionScoring;
 use crossboard::domain::event::{Envelope, Event, FORMAT_VERSION};
 use crossboard::domain::rules::{RuleSet, ScoreKind};
+use crossboard::domain::rules_view::{draft_scoreboard, preview_rows};
 use crossboard::domain::time::{Window, WindowKind};
-use crossboard::domain::Projection;
-use crossboard::http::rules::{draft_scoreboard, preview_rows};
+use crossboard::domain::{Context, Projection};
 use proptest::prelude::*;
 
 const HOUR: i64 = 3_600_000_000;
@@ -20,7 +20,7 @@ fn build(seed: u64, n: usize, void_every: usize) -> (Projection, DateTime<Utc>) 
     let start: i64 = 1_780_000_000_000_000; // mid 2026
     let mut t = start;
     let push = |p: &mut Projection, at: i64, event: Event| {
-        if p.check(&event).is_ok() {
+        if p.check(&event, &Context::privileged_at(at)).is_ok() {
             let seq = p.seq() + 1;
             p.apply(&Envelope {
                 format: FORMAT_VERSION,
@@ -171,14 +171,14 @@ proptest! {
         for i in 0..n {
             time += 5 * HOUR;
             for e in world.next_activities() {
-                if p.check(&e).is_ok() {
+                if p.check(&e, &Context::privileged_at(time)).is_ok() {
                     seq = p.seq() + 1;
                     p.apply(&Envelope { occurred_at: time, ..env(seq, e) });
                 }
             }
             if i % void_every == 0 {
                 let e = Event::EventVoided { seq: p.seq(), reason: "x".into() };
-                if p.check(&e).is_ok() {
+                if p.check(&e, &Context::privileged_at(t)).is_ok() {
                     seq = p.seq() + 1;
                     p.apply(&env(seq, e));
                 }

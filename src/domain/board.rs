@@ -1,487 +1,21 @@
-//! Boards and profiles: the read models people look at, cut from the
-//! projection for one window. Pure functions of the projection.
-
-use std::collections::BTreeMap;
+//! Boards: the rankings people look at, cut from the projection for one
+//! window, and the frames the API and the live socket send. Pure functions
+//! of the projection. Profiles and collaboration figures live in
+//! [`crate::domain::profile`] (re-exported here).
 
 use serde::Serialize;
 
-use crate::domain::event::FeedbackStatus;
-use crate::domain::org::{DivisionIx, Org, SellerIx};
+use crate::domain::competition::CompetitionView;
 use crate::domain::projection::Projection;
-use crate::domain::ranking::rank_by;
-use crate::domain::rules::{ScoreKind, KIND_COUNT};
-use crate::domain::score::{credits, Fact, Facts, Scoreboard};
-use crate::domain::time::{Day, Window};
+use crate::domain::time::{Window, WindowView};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SellerRow {
-    pub rank: u32,
-    pub id: String,
-    pub name: String,
-    pub division: String,
-    pub division_name: String,
-    pub points: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DivisionRow {
-    pub rank: u32,
-    pub id: String,
-    pub name: String,
-    pub points: i64,
-    /// Sellers who belonged to the division at any time in the window.
-    pub sellers: usize,
-    /// Points per seller, to compare divisions of different sizes.
-    pub per_seller: f64,
-}
-
-/// How a division board is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DivisionScoring {
-    Sum,
-    PerSeller,
-}
-
-/// Sellers ranked by points in a window. Everyone still on the team is
-/// listed (a zero is information too); people who left appear only while
-/// they have points in the window.
-pub fn seller_board(p: &Projection, score: &Scoreboard, window: &Window) -> Vec<SellerRow> {
-    let org = &p.org;
-    let points = score.seller_points(window, org.sellers.len());
-    let mut rows: Vec<SellerRow> = org
-        .sellers
-        .iter()
-        .zip(&points)
-        .filter(|(s, pts)| !s.left || **pts != 0)
-        .map(|(s, pts)| {
-            let d = &org.divisions[s.division as usize];
-            SellerRow {
-                rank: 0,
-                id: s.id.clone(),
-                name: s.name.clone(),
-                division: d.id.clone(),
-                division_name: d.name.clone(),
-                points: *pts,
-            }
-        })
-        .collect();
-    let ranks = rank_by(&mut rows, |r| r.points, |r| &r.id);
-    for (row, rank) in rows.iter_mut().zip(ranks) {
-        row.rank = rank;
-    }
-    rows
-}
-
-/// Divisions ranked by total points, or by points per seller.
-pub fn division_board(
-    p: &Projection,
-    score: &Scoreboard,
-    window: &Window,
-    scoring: DivisionScoring,
-) -> Vec<DivisionRow> {
-    let org = &p.org;
-    let points = score.division_points(window, org.divisions.len());
-    let heads = headcounts(org, window.start_day, window.end_day);
-    let mut rows: Vec<DivisionRow> = org
-        .divisions
-        .iter()
-        .enumerate()
-        .map(|(i, d)| DivisionRow {
-            rank: 0,
-            id: d.id.clone(),
-            name: d.name.clone(),
-            points: points[i],
-            sellers: heads[i],
-            per_seller: per_seller(points[i], heads[i]),
-        })
-        .collect();
-    let key = |r: &DivisionRow| match scoring {
-        DivisionScoring::Sum => r.points,
-        DivisionScoring::PerSeller => (r.per_seller * 100.0).round() as i64,
-    };
-    let ranks = rank_by(&mut rows, key, |r| &r.id);
-    for (row, rank) in rows.iter_mut().zip(ranks) {
-        row.rank = rank;
-    }
-    rows
-}
-
-/// Points per head rounded to one decimal; a division with nobody scores 0.
-pub fn per_seller(points: i64, heads: usize) -> f64 {
-    if heads == 0 {
-        0.0
-    } else {
-        (points as f64 / heads as f64 * 10.0).round() / 10.0
-    }
-}
-
-/// Sellers who belonged to each division at any time in local days
-/// `[start, end)`; a seller who moved counts for each division they were in.
-pub fn headcounts(org: &Org, start: Day, end: Day) -> Vec<usize> {
-    let mut heads = vec![0usize; org.divisions.len()];
-    for s in &org.sellers {
-        let mut counted: Vec<u32> = Vec::new();
-        for (i, (from, d)) in s.stints.iter().enumerate() {
-            let until = s
-                .stints
-                .get(i + 1)
-                .map(|(t, _)| *t)
-                .or(s.left_day)
-                .unwrap_or(Day::MAX);
-            // A stint that began and ended on one day still counts for that day.
-            let until = until.max(from.saturating_add(1));
-            if *from < end && until > start && !counted.contains(d) {
-                counted.push(*d);
-                if let Some(h) = heads.get_mut(*d as usize) {
-                    *h += 1;
-                }
-            }
-        }
-    }
-    heads
-}
-
-/// One seller's page: rank, points by kind, the lead loop and recent credits.
-#[derive(Debug, Clone, Serialize)]
-pub struct Profile {
-    pub id: String,
-    pub name: String,
-    pub division: String,
-    pub division_name: String,
-    pub left: bool,
-    pub rank: Option<u32>,
-    pub points: i64,
-    pub points_by_kind: BTreeMap<&'static str, i64>,
-    pub stats: LeadStats,
-    pub leads_given: Vec<LeadSummary>,
-    pub leads_received: Vec<LeadSummary>,
-    pub recent: Vec<RecentCredit>,
-}
-
-/// The collaboration figures a leader reads, for a seller or a division.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LeadStats {
-    pub leads_given: u64,
-    pub leads_received: u64,
-    /// Received leads with any feedback ÷ leads received.
-    pub feedback_rate: Option<f64>,
-    /// Mean hours from lead to its first feedback, over received leads.
-    pub hours_to_first_feedback: Option<f64>,
-    /// Given leads reported won ÷ leads given.
-    pub conversion_rate: Option<f64>,
-    pub leads_won: u64,
-    /// Order value (minor units, per currency) that came from leads this
-    /// seller gave or received.
-    pub collaboration_value: BTreeMap<String, i64>,
-    /// Points earned through collaboration: leads, feedback, joint visits,
-    /// shares and won bonuses.
-    pub collaboration_points: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LeadSummary {
-    pub lead: String,
-    pub seq: u64,
-    pub customer: String,
-    pub giver: String,
-    pub to_division: String,
-    pub to_seller: Option<String>,
-    pub status: Option<FeedbackStatus>,
-    pub occurred_at: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RecentCredit {
-    pub seq: u64,
-    pub occurred_at: String,
-    pub kind: ScoreKind,
-    pub points: i64,
-}
-
-fn fraction(num: u64, den: u64) -> Option<f64> {
-    (den > 0).then(|| (num as f64 / den as f64 * 1000.0).round() / 1000.0)
-}
-
-/// Whose lead-loop figures: one seller's, or one division's (leads it gave
-/// and received, orders its sellers closed, by division at the time).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Who {
-    Seller(SellerIx),
-    Division(DivisionIx),
-}
-
-/// Lead-loop figures for leads given within `[from_us, to_us)` and orders
-/// closed within it.
-pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64) -> LeadStats {
-    let org = &p.org;
-    let feedback_of = |seq: u64| match p.facts.fact(seq) {
-        Some(rec) if !rec.voided => match &rec.fact {
-            Fact::Feedback { status, by, .. } => Some((*status, *by, rec.at_us)),
-            _ => None,
-        },
-        _ => None,
-    };
-    let in_range = |at: i64| at >= from_us && at < to_us;
-    let mut st = LeadStats::default();
-    let (mut answered, mut hours_sum, mut won_given) = (0u64, 0f64, 0u64);
-    for l in org.leads.iter().filter(|l| !l.voided) {
-        let first = l.feedback.iter().find_map(|s| feedback_of(*s));
-        let won = l
-            .feedback
-            .iter()
-            .any(|s| matches!(feedback_of(*s), Some((FeedbackStatus::Won, _, _))));
-        let (gave, received) = match who {
-            Who::Seller(s) => (
-                l.giver == s,
-                match l.to_seller {
-                    Some(t) => t == s,
-                    None => first.is_some_and(|(_, by, _)| by == s),
-                },
-            ),
-            Who::Division(d) => (l.giver_division == d, l.to_division == d),
-        };
-        if in_range(l.at_us) {
-            if gave {
-                st.leads_given += 1;
-                won_given += won as u64;
-            }
-            if received {
-                st.leads_received += 1;
-                if let Some((_, _, at)) = first {
-                    answered += 1;
-                    hours_sum += (at - l.at_us).max(0) as f64 / 3.6e9;
-                }
-            }
-            if (gave || received) && won {
-                st.leads_won += 1;
-            }
-        }
-        for o in &l.orders {
-            let Some(rec) = p.facts.fact(*o).filter(|r| !r.voided && in_range(r.at_us)) else {
-                continue;
-            };
-            if let Fact::Order {
-                seller,
-                division,
-                amount,
-                currency,
-                ..
-            } = &rec.fact
-            {
-                let closed = match who {
-                    Who::Seller(s) => *seller == s,
-                    Who::Division(d) => *division == d,
-                };
-                if gave || closed {
-                    let code = org
-                        .currencies
-                        .get(*currency as usize)
-                        .cloned()
-                        .unwrap_or_default();
-                    *st.collaboration_value.entry(code).or_default() += amount;
-                }
-            }
-        }
-    }
-    st.feedback_rate = fraction(answered, st.leads_received);
-    st.hours_to_first_feedback =
-        (answered > 0).then(|| (hours_sum / answered as f64 * 10.0).round() / 10.0);
-    st.conversion_rate = fraction(won_given, st.leads_given);
-    st
-}
-
-/// A window as a range of UTC microseconds.
-pub fn window_us(window: &Window) -> (i64, i64) {
-    (
-        window
-            .start
-            .map(crate::domain::time::micros)
-            .unwrap_or(i64::MIN),
-        window
-            .end
-            .map(crate::domain::time::micros)
-            .unwrap_or(i64::MAX),
-    )
-}
-
-/// Collaboration figures for every division and seller in a window: what a
-/// leader reads to see whether cross-selling is happening.
-pub fn collaboration(p: &Projection, window: &Window) -> serde_json::Value {
-    let (from, to) = window_us(window);
-    let kinds = p.score.kind_totals(window);
-    let mut seller_kinds = vec![[0i64; KIND_COUNT]; p.org.sellers.len()];
-    let mut division_kinds = vec![[0i64; KIND_COUNT]; p.org.divisions.len()];
-    for ((s, d), k) in &kinds {
-        for i in 0..KIND_COUNT {
-            seller_kinds[*s as usize][i] += k[i];
-            division_kinds[*d as usize][i] += k[i];
-        }
-    }
-    let mut total_value: BTreeMap<String, i64> = BTreeMap::new();
-    let divisions: Vec<serde_json::Value> = p
-        .org
-        .divisions
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let mut st = lead_stats(p, Who::Division(i as DivisionIx), from, to);
-            st.collaboration_points = collaboration_points(&division_kinds[i]);
-            serde_json::json!({"id": d.id, "name": d.name, "stats": st})
-        })
-        .collect();
-    let sellers: Vec<serde_json::Value> = p
-        .org
-        .sellers
-        .iter()
-        .enumerate()
-        .filter(|(i, s)| !s.left || seller_kinds[*i].iter().any(|k| *k != 0))
-        .map(|(i, s)| {
-            let mut st = lead_stats(p, Who::Seller(i as SellerIx), from, to);
-            st.collaboration_points = collaboration_points(&seller_kinds[i]);
-            serde_json::json!({"id": s.id, "name": s.name,
-                "division": p.org.divisions[s.division as usize].id, "stats": st})
-        })
-        .collect();
-    // Each collaborative order counts once overall, however many took part.
-    for l in p.org.leads.iter().filter(|l| !l.voided) {
-        for o in &l.orders {
-            if let Some(rec) = p
-                .facts
-                .fact(*o)
-                .filter(|r| !r.voided && r.at_us >= from && r.at_us < to)
-            {
-                if let Fact::Order {
-                    amount, currency, ..
-                } = &rec.fact
-                {
-                    let code = p
-                        .org
-                        .currencies
-                        .get(*currency as usize)
-                        .cloned()
-                        .unwrap_or_default();
-                    *total_value.entry(code).or_default() += amount;
-                }
-            }
-        }
-    }
-    let total_points: i64 = division_kinds.iter().map(collaboration_points).sum();
-    serde_json::json!({
-        "seq": p.seq(),
-        "window": window.to_json(),
-        "collaboration_value": total_value,
-        "collaboration_points": total_points,
-        "divisions": divisions,
-        "sellers": sellers,
-    })
-}
-
-const COLLABORATION_KINDS: [ScoreKind; 5] = [
-    ScoreKind::Lead,
-    ScoreKind::Feedback,
-    ScoreKind::JointVisit,
-    ScoreKind::LeadShare,
-    ScoreKind::LeadWon,
-];
-
-pub fn collaboration_points(kinds: &[i64; KIND_COUNT]) -> i64 {
-    COLLABORATION_KINDS.iter().map(|k| kinds[k.index()]).sum()
-}
-
-pub fn profile(p: &Projection, seller: SellerIx, window: &Window) -> Profile {
-    let org = &p.org;
-    let s = &org.sellers[seller as usize];
-    let board = seller_board(p, &p.score, window);
-    let row = board.iter().find(|r| r.id == s.id);
-    let kinds = p.score.seller_kinds(seller, window);
-    let (from, to) = window_us(window);
-    let mut stats = lead_stats(p, Who::Seller(seller), from, to);
-    stats.collaboration_points = collaboration_points(&kinds);
-    let summary = |l: &crate::domain::org::Lead| LeadSummary {
-        lead: l.id.clone(),
-        seq: l.seq,
-        customer: l.customer.clone(),
-        giver: org.sellers[l.giver as usize].id.clone(),
-        to_division: org.divisions[l.to_division as usize].id.clone(),
-        to_seller: l.to_seller.map(|t| org.sellers[t as usize].id.clone()),
-        status: org.lead_status(org.lead(&l.id).unwrap_or_default(), |seq| {
-            match p.facts.fact(seq) {
-                Some(rec) if !rec.voided => match rec.fact {
-                    Fact::Feedback { status, .. } => Some(status),
-                    _ => None,
-                },
-                _ => None,
-            }
-        }),
-        occurred_at: crate::domain::time::format_us(l.at_us),
-    };
-    let live = org.leads.iter().rev().filter(|l| !l.voided);
-    let leads_given = live
-        .clone()
-        .filter(|l| l.giver == seller)
-        .take(50)
-        .map(summary)
-        .collect();
-    let leads_received = live
-        .filter(|l| {
-            l.to_seller == Some(seller) || (l.to_seller.is_none() && l.to_division == s.division)
-        })
-        .take(50)
-        .map(summary)
-        .collect();
-    Profile {
-        id: s.id.clone(),
-        name: s.name.clone(),
-        division: org.divisions[s.division as usize].id.clone(),
-        division_name: org.divisions[s.division as usize].name.clone(),
-        left: s.left,
-        rank: row.map(|r| r.rank),
-        points: row.map(|r| r.points).unwrap_or(0),
-        points_by_kind: ScoreKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), kinds[k.index()]))
-            .collect(),
-        stats,
-        leads_given,
-        leads_received,
-        recent: recent_credits(p, seller, 20),
-    }
-}
-
-/// The latest events that credited `seller`, newest first. Looks back over
-/// a bounded stretch of the log so the page stays cheap on a huge log.
-pub fn recent_credits(p: &Projection, seller: SellerIx, limit: usize) -> Vec<RecentCredit> {
-    let mut out = Vec::new();
-    let mut buf = Vec::new();
-    for seq in (1..=p.seq()).rev().take(100_000) {
-        buf.clear();
-        credits(seq, &p.facts, &p.org, &p.score.timeline, &mut buf);
-        for c in buf.iter().filter(|c| c.seller == seller) {
-            out.push(RecentCredit {
-                seq,
-                occurred_at: crate::domain::time::format_us(p.facts[seq as usize - 1].at_us),
-                kind: c.kind,
-                points: c.points,
-            });
-        }
-        if out.len() >= limit {
-            break;
-        }
-    }
-    out.truncate(limit);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn per_seller_rounds_and_handles_empty() {
-        assert_eq!(per_seller(10, 3), 3.3);
-        assert_eq!(per_seller(10, 0), 0.0);
-    }
-}
+pub use crate::domain::profile::{
+    collaboration, collaboration_points, lead_stats, pending_points, profile, recent_credits,
+    Collaboration, LeadStats, LeadSummary, Profile, RecentCredit, Who,
+};
+pub use crate::domain::rows::{
+    division_board, seller_board, window_us, DivisionRow, DivisionScoring, SellerRow,
+};
 
 /// Which board: the unit of HTTP reads and live subscriptions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -513,20 +47,47 @@ impl BoardSpec {
     }
 }
 
-/// Renders a board as the JSON the API and the live socket send.
-/// `None` when it names a competition that does not exist.
+/// A frame as the API and the live socket send it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Frame {
+    Board(BoardFrame),
+    Competition(Box<CompetitionView>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoardFrame {
+    pub seq: u64,
+    pub board: String,
+    pub window: WindowView,
+    /// Rows before the `limit` cut.
+    pub total: usize,
+    /// How a division board is ranked (the name alone does not say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scoring: Option<&'static str>,
+    pub rows: Rows,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Rows {
+    Sellers(Vec<SellerRow>),
+    Divisions(Vec<DivisionRow>),
+}
+
+/// Renders a board as the API and the live socket send it. `None` when it
+/// names a competition that does not exist.
 pub fn render(
     p: &Projection,
     spec: &BoardSpec,
     at: chrono::DateTime<chrono::Utc>,
-) -> Option<serde_json::Value> {
+) -> Option<Frame> {
     let window = Window::containing(spec.window, at, p.tz);
     let cut = |rows: usize| spec.limit.unwrap_or(usize::MAX).min(rows);
-    let total;
-    let rows = match &spec.kind {
+    let (total, scoring, rows) = match &spec.kind {
         BoardKind::Sellers => {
             let mut rows = seller_board(p, &p.score, &window);
-            total = rows.len();
+            let total = rows.len();
             let keep = cut(rows.len());
             // Keep everyone who shares the last kept rank.
             let keep = match keep.checked_sub(1).map(|i| rows[i].rank) {
@@ -534,32 +95,31 @@ pub fn render(
                 None => 0,
             };
             rows.truncate(keep);
-            serde_json::to_value(rows)
+            (total, None, Rows::Sellers(rows))
         }
         BoardKind::Divisions { per_seller } => {
-            let scoring = if *per_seller {
-                DivisionScoring::PerSeller
+            let (scoring, name) = if *per_seller {
+                (DivisionScoring::PerSeller, "per_seller")
             } else {
-                DivisionScoring::Sum
+                (DivisionScoring::Sum, "sum")
             };
             let rows = division_board(p, &p.score, &window, scoring);
-            total = rows.len();
-            serde_json::to_value(rows)
+            (rows.len(), Some(name), Rows::Divisions(rows))
         }
         BoardKind::Competition(id) => {
             let c = p.competition(id)?;
-            let mut v = crate::domain::competition::standings_json(p, c, at);
-            v["seq"] = p.seq().into();
-            v["board"] = spec.name().into();
-            return Some(v);
+            let mut v = crate::domain::competition::view(p, c, at);
+            v.seq = Some(p.seq());
+            v.board = Some(spec.name());
+            return Some(Frame::Competition(Box::new(v)));
         }
-    }
-    .unwrap_or_default();
-    Some(serde_json::json!({
-        "seq": p.seq(),
-        "board": spec.name(),
-        "window": window.to_json(),
-        "total": total,
-        "rows": rows,
+    };
+    Some(Frame::Board(BoardFrame {
+        seq: p.seq(),
+        board: spec.name(),
+        window: window.view(),
+        total,
+        scoring,
+        rows,
     }))
 }

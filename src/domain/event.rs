@@ -158,6 +158,19 @@ pub enum Event {
     CompetitionClosed {
         id: String,
     },
+    /// `competition_created` with a grace period: results stay provisional
+    /// for `grace_hours` after `end` so late reports still count, then
+    /// freeze. A new variant because stored variants never change shape.
+    CompetitionCreatedWithGrace {
+        id: String,
+        name: String,
+        start: i64,
+        end: i64,
+        divisions: Vec<String>,
+        per_seller: bool,
+        rules: Option<String>,
+        grace_hours: u32,
+    },
 }
 
 impl Event {
@@ -176,7 +189,9 @@ impl Event {
             Event::SellerMoved { .. } => "seller_moved",
             Event::SellerLeft { .. } => "seller_left",
             Event::RulesPublished { .. } => "rules_published",
-            Event::CompetitionCreated { .. } => "competition_created",
+            Event::CompetitionCreated { .. } | Event::CompetitionCreatedWithGrace { .. } => {
+                "competition_created"
+            }
             Event::CompetitionClosed { .. } => "competition_closed",
         }
     }

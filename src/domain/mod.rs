@@ -1,16 +1,31 @@
 //! The pure core: everything here is deterministic and free of I/O, so the
 //! same code serves live updates, full replay and what-if previews.
+//!
+//! Layers, bottom up (imports only point down): event, time, rules, org,
+//! membership, validate, timeline, credit, cells, score (facade), winner, ranking, contest,
+//! projection, rows, profile, competition, board, rules_view.
 
 pub mod board;
+pub mod cells;
 pub mod competition;
+pub mod contest;
+pub mod credit;
 pub mod event;
+pub mod membership;
 pub mod org;
+pub mod profile;
 pub mod projection;
 pub mod ranking;
+pub mod rows;
 pub mod rules;
+pub mod rules_view;
 pub mod score;
 pub mod time;
+pub mod timeline;
+pub mod validate;
+pub mod winner;
 
 pub use event::{Envelope, Event, FeedbackStatus};
 pub use projection::Projection;
 pub use rules::RuleSet;
+pub use validate::Context;

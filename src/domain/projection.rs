@@ -10,41 +10,16 @@ use std::sync::Arc;
 
 use chrono_tz::Tz;
 
+pub use crate::domain::contest::Competition;
 use crate::domain::event::{Envelope, Event};
-use crate::domain::org::{Org, Rejection, SeqInfo};
+use crate::domain::org::{LeadIx, Org, Rejection, SeqInfo};
 use crate::domain::rules::RuleSet;
 use crate::domain::score::{Fact, FactRec, Scoreboard, Timeline};
 use crate::domain::time::day_index;
+use crate::domain::validate::Context;
 
-/// A competition between divisions over a bounded period.
-#[derive(Debug, Clone)]
-pub struct Competition {
-    pub id: String,
-    pub name: String,
-    pub start_us: i64,
-    pub end_us: i64,
-    pub divisions: Vec<u32>,
-    pub per_seller: bool,
-    pub rules: Option<Arc<RuleSet>>,
-    pub closed: bool,
-    pub created_seq: u64,
-    /// Points from events in the period, kept up to date like the main
-    /// board so standings cost a sum, not a re-score of the whole log.
-    pub score: Scoreboard,
-}
-
-impl Competition {
-    pub fn covers(&self, at_us: i64) -> bool {
-        self.start_us <= at_us && at_us < self.end_us
-    }
-
-    fn timeline(&self, live: &Timeline) -> Timeline {
-        match &self.rules {
-            Some(rules) => Timeline::new((**rules).clone()),
-            None => live.clone(),
-        }
-    }
-}
+/// Longest grace period a competition may have: a quarter.
+pub const MAX_GRACE_HOURS: u32 = 24 * 92;
 
 #[derive(Debug, Clone)]
 pub struct Projection {
@@ -93,9 +68,11 @@ impl Projection {
         self.competitions.iter().find(|c| c.id == id)
     }
 
-    /// Checks an event against the state. Pure.
-    pub fn check(&self, event: &Event) -> Result<(), Rejection> {
-        self.org.check(event, &|seq| self.seq_info(seq))?;
+    /// Checks an event against the state, as appended in `ctx`. Pure.
+    pub fn check(&self, event: &Event, ctx: &Context) -> Result<(), Rejection> {
+        let rules = self.score.timeline.at(ctx.now_us);
+        self.org
+            .check(event, ctx, rules, &|seq| self.seq_info(seq))?;
         match event {
             Event::RulesPublished { version, rules, .. } => {
                 if *version != self.rules_version + 1 {
@@ -112,7 +89,24 @@ impl Projection {
                 parse_rules(rules)
                     .map_err(|(field, msg)| Rejection::invalid("invalid_rules", &field, msg))?;
             }
+            Event::CompetitionCreatedWithGrace { grace_hours, .. }
+                if *grace_hours > MAX_GRACE_HOURS =>
+            {
+                return Err(Rejection::invalid(
+                    "invalid_value",
+                    "grace_hours",
+                    format!("grace_hours must be at most {MAX_GRACE_HOURS}"),
+                ));
+            }
             Event::CompetitionCreated {
+                id,
+                start,
+                end,
+                divisions,
+                rules,
+                ..
+            }
+            | Event::CompetitionCreatedWithGrace {
                 id,
                 start,
                 end,
@@ -187,8 +181,27 @@ impl Projection {
 
     /// Folds one envelope in. Total: replay never panics on a strange log.
     pub fn apply(&mut self, env: &Envelope) {
+        // A competition past `end + grace` closes before the first event
+        // recorded after that instant: a pure function of the log, so a
+        // replay freezes it at exactly the same point.
+        let last = self.seq();
+        for c in self
+            .competitions
+            .iter_mut()
+            .filter(|c| !c.closed && c.auto_close_us() < env.recorded_at)
+        {
+            let at = c.auto_close_us();
+            c.freeze(&self.org, at, last);
+        }
+        // Feedback and orders change what the other events on their lead
+        // earn (first report, won bonus waiting for an order): take the
+        // lead's credits back now and give them again once this is in.
+        let group = self.lead_of(&env.event).map(|l| self.lead_group(l));
+        for s in group.iter().flatten() {
+            self.score_change(*s, false);
+        }
         let day = day_index(env.occurred_at, self.tz);
-        self.org.apply(env.seq, env.occurred_at, day, &env.event);
+        self.org.apply(env.seq, env.occurred_at, &env.event);
         let fact = self.fact_of(&env.event, env.occurred_at);
         self.facts.push(FactRec {
             at_us: env.occurred_at,
@@ -197,6 +210,9 @@ impl Projection {
             fact,
         });
         let seq = self.seq();
+        for s in group.iter().flatten() {
+            self.score_change(*s, true);
+        }
         match &env.event {
             Event::EventVoided { seq: target, .. } => self.void(*target),
             Event::RulesPublished {
@@ -208,10 +224,20 @@ impl Projection {
                 if let Ok(rules) = parse_rules(rules) {
                     let mut timeline = self.score.timeline.clone();
                     let from_day = day_index(*effective_from, self.tz);
-                    timeline.publish(*effective_from, from_day, Arc::new(rules), *retroactive);
+                    timeline.publish_version(
+                        *version,
+                        *effective_from,
+                        from_day,
+                        Arc::new(rules),
+                        *retroactive,
+                    );
                     self.rules_version = *version;
                     self.score = Scoreboard::build(timeline, &self.facts, &self.org);
-                    for c in self.competitions.iter_mut().filter(|c| c.rules.is_none()) {
+                    let open = self
+                        .competitions
+                        .iter_mut()
+                        .filter(|c| c.rules.is_none() && !c.closed);
+                    for c in open {
                         let (start, end) = (c.start_us, c.end_us);
                         c.score = Scoreboard::build_where(
                             self.score.timeline.clone(),
@@ -230,41 +256,100 @@ impl Projection {
                 divisions,
                 per_seller,
                 rules,
-            } => {
-                let mut c = Competition {
-                    id: id.clone(),
-                    name: name.clone(),
-                    start_us: *start,
-                    end_us: *end,
-                    divisions: divisions
-                        .iter()
-                        .filter_map(|d| self.org.division(d))
-                        .collect(),
-                    per_seller: *per_seller,
-                    rules: rules
-                        .as_deref()
-                        .and_then(|r| parse_rules(r).ok())
-                        .map(Arc::new),
-                    closed: false,
-                    created_seq: seq,
-                    score: Scoreboard::new(self.score.timeline.clone()),
-                };
-                let (start, end) = (c.start_us, c.end_us);
-                c.score = Scoreboard::build_where(
-                    c.timeline(&self.score.timeline),
-                    &self.facts,
-                    &self.org,
-                    |r| start <= r.at_us && r.at_us < end,
-                );
-                self.competitions.push(c);
-            }
+            } => self.create_competition(
+                seq,
+                (id, name, *start, *end, 0),
+                divisions,
+                *per_seller,
+                rules,
+            ),
+            Event::CompetitionCreatedWithGrace {
+                id,
+                name,
+                start,
+                end,
+                divisions,
+                per_seller,
+                rules,
+                grace_hours,
+            } => self.create_competition(
+                seq,
+                (id, name, *start, *end, *grace_hours),
+                divisions,
+                *per_seller,
+                rules,
+            ),
             Event::CompetitionClosed { id } => {
                 if let Some(c) = self.competitions.iter_mut().find(|c| c.id == *id) {
-                    c.closed = true;
+                    c.freeze(&self.org, env.recorded_at, last);
                 }
             }
             _ => self.score_change(seq, true),
         }
+    }
+
+    fn create_competition(
+        &mut self,
+        seq: u64,
+        (id, name, start, end, grace_hours): (&str, &str, i64, i64, u32),
+        divisions: &[String],
+        per_seller: bool,
+        rules: &Option<String>,
+    ) {
+        let mut c = Competition {
+            id: id.to_string(),
+            name: name.to_string(),
+            start_us: start,
+            end_us: end,
+            grace_us: i64::from(grace_hours) * 3_600_000_000,
+            divisions: divisions
+                .iter()
+                .filter_map(|d| self.org.division(d))
+                .collect(),
+            per_seller,
+            rules: rules
+                .as_deref()
+                .and_then(|r| parse_rules(r).ok())
+                .map(Arc::new),
+            closed: false,
+            closed_at: None,
+            frozen: None,
+            closed_seq: None,
+            created_seq: seq,
+            score: Scoreboard::new(self.score.timeline.clone()),
+        };
+        c.score = Scoreboard::build_where(
+            c.timeline(&self.score.timeline),
+            &self.facts,
+            &self.org,
+            |r| start <= r.at_us && r.at_us < end,
+        );
+        self.competitions.push(c);
+    }
+
+    /// The lead a new event hangs on, when it changes what the lead's other
+    /// events earn.
+    fn lead_of(&self, event: &Event) -> Option<LeadIx> {
+        match event {
+            Event::LeadFeedback { lead, .. }
+            | Event::OrderClosed {
+                lead: Some(lead), ..
+            } => self.org.lead(lead),
+            _ => None,
+        }
+    }
+
+    /// The seqs whose credits depend on a lead: the lead itself, its
+    /// feedback and its orders.
+    fn lead_group(&self, lead: LeadIx) -> Vec<u64> {
+        let Some(l) = self.org.leads.get(lead as usize) else {
+            return Vec::new();
+        };
+        let mut group: Vec<u64> = l.feedback.iter().chain(&l.orders).copied().collect();
+        group.push(l.seq);
+        group.sort_unstable();
+        group.dedup();
+        group
     }
 
     /// Interns an event into the fact the scorer reads, resolving each
@@ -349,7 +434,7 @@ impl Projection {
         let boards = std::iter::once(&mut self.score).chain(
             self.competitions
                 .iter_mut()
-                .filter(|c| c.covers(at))
+                .filter(|c| !c.closed && c.covers(at))
                 .map(|c| &mut c.score),
         );
         for board in boards {
@@ -376,20 +461,15 @@ impl Projection {
         }
         let lead = match &rec.fact {
             Fact::Lead { lead, .. } | Fact::Feedback { lead, .. } => Some(*lead),
+            Fact::Order {
+                lead: Some((lead, _)),
+                ..
+            } => Some(*lead),
             _ => None,
         };
-        let mut group = vec![target];
-        if let Some(l) = lead.and_then(|l| self.org.leads.get(l as usize)) {
-            group.extend(
-                l.feedback
-                    .iter()
-                    .chain(l.orders.iter())
-                    .copied()
-                    .filter(|s| *s != target),
-            );
-            group.push(l.seq);
-            group.sort_unstable();
-            group.dedup();
+        let mut group = lead.map(|l| self.lead_group(l)).unwrap_or_default();
+        if !group.contains(&target) {
+            group.push(target);
         }
         for s in &group {
             self.score_change(*s, false);

@@ -24,6 +24,26 @@ pub fn rank_by<T>(
     ranks
 }
 
+/// Like [`rank_by`] for values that are not plain integers (exact ratios):
+/// `cmp(a, b)` says how `a`'s value compares to `b`'s, and rows share a
+/// rank exactly when it says `Equal`.
+pub fn rank_with<T>(
+    rows: &mut [T],
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+    tiebreak: impl Fn(&T) -> &str,
+) -> Vec<u32> {
+    rows.sort_by(|a, b| cmp(b, a).then_with(|| tiebreak(a).cmp(tiebreak(b))));
+    let mut ranks: Vec<u32> = Vec::with_capacity(rows.len());
+    for i in 0..rows.len() {
+        if i > 0 && cmp(&rows[i], &rows[i - 1]).is_eq() {
+            ranks.push(ranks[i - 1]);
+        } else {
+            ranks.push(i as u32 + 1);
+        }
+    }
+    ranks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

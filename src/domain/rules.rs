@@ -87,9 +87,14 @@ pub struct RuleSet {
     pub giver_share_pct: i64,
     /// Bonus to the giver when their lead is first reported `won`.
     pub lead_won_bonus: i64,
-    /// Most points a seller can earn per kind per local day (anti-gaming).
-    /// Kinds not listed are uncapped.
+    /// Most points a seller can earn per kind per local day (anti-gaming),
+    /// across all the divisions they were in that day, so moving division
+    /// mid-day does not open a second cap. Kinds not listed are uncapped.
     pub daily_caps: BTreeMap<ScoreKind, i64>,
+    /// How many days back a seller may date an event. Leaders and imports
+    /// may record older history; a seller token could otherwise rewrite a
+    /// closed month.
+    pub backdate_days: i64,
 }
 
 /// Order points: `base + per_unit_points × ⌊amount in reference minor units
@@ -106,6 +111,10 @@ pub struct OrderRule {
     pub currency: String,
     /// Reference minor units per minor unit of another currency.
     pub rates: BTreeMap<String, f64>,
+    /// Largest order (in reference minor units) a seller token may post;
+    /// a typo of a few zeros would otherwise top every board. Leaders may
+    /// post larger ones.
+    pub max_amount: i64,
 }
 
 impl Default for OrderRule {
@@ -125,6 +134,7 @@ impl Default for OrderRule {
             .into_iter()
             .map(|(c, r)| (c.to_string(), r))
             .collect(),
+            max_amount: 10_000_000_000,
         }
     }
 }
@@ -144,9 +154,18 @@ impl Default for RuleSet {
             giver_share_pct: 25,
             lead_won_bonus: 15,
             daily_caps: BTreeMap::new(),
+            backdate_days: 7,
         }
     }
 }
+
+/// Most points one event may give one seller. Small enough that millions
+/// of maximal credits still sum inside an i64, so board arithmetic is exact.
+pub const MAX_CREDIT: i64 = 1_000_000_000_000;
+
+/// The largest order amount anyone may post (minor units); matches the API's
+/// own ceiling so amount sums cannot overflow either.
+pub const MAX_ORDER_AMOUNT: i64 = 1_000_000_000_000_000;
 
 /// A rule set that breaks a rule, with the JSON path of the culprit.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,6 +246,15 @@ impl RuleSet {
                 ));
             }
         }
+        if !(0..=36_500).contains(&self.backdate_days) {
+            return Err(err("backdate_days", "must be between 0 and 36500"));
+        }
+        if !(1..=MAX_ORDER_AMOUNT).contains(&self.order.max_amount) {
+            return Err(err(
+                "order.max_amount",
+                &format!("must be between 1 and {MAX_ORDER_AMOUNT} minor units"),
+            ));
+        }
         for (kind, cap) in &self.daily_caps {
             if *cap < 0 {
                 return Err(err(
@@ -251,19 +279,42 @@ impl RuleSet {
         }
     }
 
-    /// Points for an order of `amount` minor units of `currency`.
-    pub fn order_points(&self, amount: i64, currency: &str) -> i64 {
+    /// An order's amount in reference minor units, when its currency has a
+    /// rate. Computed in i128 so no amount can wrap.
+    pub fn reference_amount(&self, amount: i64, currency: &str) -> Option<i128> {
         let o = &self.order;
-        let reference = if currency == o.currency {
-            Some(amount)
+        if currency == o.currency {
+            Some(amount as i128)
         } else {
+            // `as` from f64 saturates, so even absurd products stay defined.
             o.rates
                 .get(currency)
-                .map(|rate| (amount as f64 * rate).floor() as i64)
-        };
-        let units = reference.map(|r| r / o.unit).unwrap_or(0);
-        o.base
-            .saturating_add(units.saturating_mul(o.per_unit_points))
+                .map(|rate| (amount as f64 * rate).floor() as i128)
+        }
+    }
+
+    /// Points for an order, or `None` when they would exceed
+    /// [`MAX_CREDIT`]: the writer refuses such an order rather than let
+    /// one event dominate every sum.
+    pub fn order_points_checked(&self, amount: i64, currency: &str) -> Option<i64> {
+        let o = &self.order;
+        let units = self
+            .reference_amount(amount, currency)
+            .map(|r| r / o.unit.max(1) as i128)
+            .unwrap_or(0);
+        let points = (o.base as i128) + units * (o.per_unit_points as i128);
+        (0..=MAX_CREDIT as i128)
+            .contains(&points)
+            .then_some(points as i64)
+    }
+
+    /// Points for an order of `amount` minor units of `currency`. Clamped
+    /// to [`MAX_CREDIT`]: a later rule change may make an accepted order
+    /// worth more than the writer would accept today, and the clamp is a
+    /// pure function of the event so removing it still undoes adding it.
+    pub fn order_points(&self, amount: i64, currency: &str) -> i64 {
+        self.order_points_checked(amount, currency)
+            .unwrap_or(MAX_CREDIT)
     }
 
     /// The giver's share of `order_points`, rounded down.
@@ -343,6 +394,30 @@ mod tests {
         assert_eq!(r.order_points(100_000, "EUR"), 21);
         // Unknown currency: base only.
         assert_eq!(r.order_points(999_999_999, "JPY"), 20);
+    }
+
+    #[test]
+    fn huge_orders_are_exact_or_refused() {
+        let r = RuleSet::default();
+        // 10^15 öre = 10^9 units of 10,000.00 SEK: exact, no float.
+        assert_eq!(
+            r.order_points_checked(MAX_ORDER_AMOUNT, "SEK"),
+            Some(20 + 1_000_000_000)
+        );
+        let greedy = RuleSet {
+            order: OrderRule {
+                unit: 1,
+                per_unit_points: 1_000_000,
+                ..OrderRule::default()
+            },
+            ..RuleSet::default()
+        };
+        assert_eq!(greedy.order_points_checked(2_000_000, "SEK"), None);
+        assert_eq!(greedy.order_points(2_000_000, "SEK"), MAX_CREDIT);
+        assert_eq!(r.order.max_amount, 10_000_000_000);
+        assert_eq!(r.backdate_days, 7);
+        let e = RuleSet::from_json(&json!({"order": {"max_amount": 0}})).unwrap_err();
+        assert_eq!(e.field, "order.max_amount");
     }
 
     #[test]

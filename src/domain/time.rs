@@ -164,13 +164,28 @@ impl Window {
         self.start_day <= day && day < self.end_day
     }
 
-    pub fn to_json(&self) -> serde_json::Value {
-        let fmt = |t: Option<DateTime<Utc>>| {
-            t.map(|t| serde_json::Value::String(format_us(micros(t))))
-                .unwrap_or(serde_json::Value::Null)
-        };
-        serde_json::json!({"kind": self.kind, "start": fmt(self.start), "end": fmt(self.end)})
+    /// The window as boards show it: kind and RFC 3339 bounds (`null`
+    /// for the open ends of `all`).
+    pub fn view(&self) -> WindowView {
+        let fmt = |t: Option<DateTime<Utc>>| t.map(|t| format_us(micros(t)));
+        WindowView {
+            kind: self.kind,
+            start: fmt(self.start),
+            end: fmt(self.end),
+        }
     }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.view()).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A window in the shape the API sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowView {
+    pub kind: WindowKind,
+    pub start: Option<String>,
+    pub end: Option<String>,
 }
 
 fn first_of_month(year: i32, month: u32) -> NaiveDate {

@@ -26,7 +26,7 @@ async fn get_board(
     State(api): State<Api>,
     Path(name): Path<String>,
     q: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<board::Frame>, ApiError> {
     let q = params(q)?;
     let (window, at) = window_params(&q)?;
     let spec = BoardSpec {
@@ -84,7 +84,10 @@ async fn list_divisions(State(api): State<Api>) -> Json<Value> {
     Json(json!({"divisions": divisions}))
 }
 
-async fn get_collaboration(State(api): State<Api>, q: Params) -> Result<Json<Value>, ApiError> {
+async fn get_collaboration(
+    State(api): State<Api>,
+    q: Params,
+) -> Result<Json<board::Collaboration>, ApiError> {
     let q = params(q)?;
     let (kind, at) = window_params(&q)?;
     let p = api.shared.projection.read();

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::domain::competition::standings_json;
+use crate::domain::competition::view;
 use crate::domain::event::Event;
 use crate::domain::time::micros;
 use crate::http::Api;
@@ -67,18 +67,45 @@ async fn create(
         }
     };
     let rules = rules_member(&mut f, "rules")?;
+    let grace_hours = match f.take("grace_hours") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|h| u32::try_from(h).ok())
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "grace_hours",
+                        "invalid_value",
+                        "grace_hours must be a whole number of hours, 0 or more",
+                    )
+                })?,
+        ),
+    };
     f.finish()?;
     if id.len() > MAX_ID {
         return Err(ApiError::field("id", "too_long", "id is too long"));
     }
-    let event = Event::CompetitionCreated {
-        id: id.clone(),
-        name,
-        start,
-        end,
-        divisions,
-        per_seller,
-        rules: rules.map(|r| r.to_json().to_string()),
+    let rules = rules.map(|r| r.to_json().to_string());
+    let event = match grace_hours {
+        None => Event::CompetitionCreated {
+            id: id.clone(),
+            name,
+            start,
+            end,
+            divisions,
+            per_seller,
+            rules,
+        },
+        Some(grace_hours) => Event::CompetitionCreatedWithGrace {
+            id: id.clone(),
+            name,
+            start,
+            end,
+            divisions,
+            per_seller,
+            rules,
+            grace_hours,
+        },
     };
     let (appended, _) = api
         .writer
@@ -92,30 +119,29 @@ async fn create(
     let p = api.shared.projection.read();
     let mut v = p
         .competition(&id)
-        .map(|c| standings_json(&p, c, Utc::now()))
-        .unwrap_or_default();
-    v["seq"] = appended.seq().into();
+        .map(|c| view(&p, c, Utc::now()))
+        .ok_or_else(|| ApiError::not_found(format!("there is no competition '{id}'")))?;
+    v.seq = Some(appended.seq());
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 async fn list(State(api): State<Api>) -> Json<Value> {
     let p = api.shared.projection.read();
     let now = Utc::now();
-    let all: Vec<Value> = p
-        .competitions
-        .iter()
-        .map(|c| standings_json(&p, c, now))
-        .collect();
+    let all: Vec<_> = p.competitions.iter().map(|c| view(&p, c, now)).collect();
     Json(json!({"seq": p.seq(), "competitions": all}))
 }
 
-async fn show(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn show(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+) -> Result<Json<crate::domain::competition::CompetitionView>, ApiError> {
     let p = api.shared.projection.read();
     let c = p
         .competition(&id)
         .ok_or_else(|| ApiError::not_found(format!("there is no competition '{id}'")))?;
-    let mut v = standings_json(&p, c, Utc::now());
-    v["seq"] = p.seq().into();
+    let mut v = view(&p, c, Utc::now());
+    v.seq = Some(p.seq());
     Ok(Json(v))
 }
 
@@ -123,7 +149,7 @@ async fn close(
     State(api): State<Api>,
     who: crate::tokens::Identity,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<crate::domain::competition::CompetitionView>, ApiError> {
     if api.shared.projection.read().competition(&id).is_none() {
         return Err(ApiError::not_found(format!(
             "there is no competition '{id}'"

@@ -1,8 +1,6 @@
 //! Point rules over HTTP: read, preview a draft against the real log, and
 //! publish with optimistic concurrency (`If-Match: <version>`).
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
@@ -11,15 +9,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::domain::board::{division_board, seller_board, DivisionScoring};
+use crate::domain::board::DivisionScoring;
 use crate::domain::event::Event;
-use crate::domain::projection::Projection;
-use crate::domain::rules::RuleSet;
-use crate::domain::score::Scoreboard;
-use crate::domain::time::{day_index, micros, Window};
+use crate::domain::rules_view::{draft_scoreboard, preview_rows};
+use crate::domain::time::{micros, Window};
 use crate::http::query::window_params;
 use crate::http::Api;
 use crate::wire::body::{json_body, params, Params};
@@ -34,9 +29,12 @@ pub fn routes() -> Router<Api> {
         .route("/api/v1/rules/preview", post(preview))
 }
 
-async fn get_rules(State(api): State<Api>) -> Json<Value> {
+async fn get_rules(State(api): State<Api>) -> Json<crate::domain::rules_view::RulesView> {
     let p = api.shared.projection.read();
-    Json(json!({"version": p.rules_version, "rules": p.rules().to_json()}))
+    Json(crate::domain::rules_view::rules_view(
+        &p,
+        micros(Utc::now()),
+    ))
 }
 
 async fn put_rules(
@@ -120,125 +118,6 @@ fn stale(current: u32) -> ApiError {
     .with_extra("current_version", current.into())
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Standing {
-    pub rank: u32,
-    pub points: f64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PreviewRow {
-    pub id: String,
-    pub name: String,
-    pub current: Standing,
-    pub draft: Standing,
-    pub delta_points: f64,
-    /// Places gained (positive) or lost (negative) under the draft.
-    pub delta_rank: i64,
-}
-
-/// What a draft would do to one board: both rankings side by side, sorted
-/// by the draft's ranking.
-pub fn preview_rows(
-    p: &Projection,
-    draft: &Scoreboard,
-    window: &Window,
-    divisions: Option<DivisionScoring>,
-) -> Vec<PreviewRow> {
-    let mut rows: Vec<PreviewRow> = match divisions {
-        None => {
-            let now: HashMap<String, (u32, i64)> = seller_board(p, &p.score, window)
-                .into_iter()
-                .map(|r| (r.id, (r.rank, r.points)))
-                .collect();
-            seller_board(p, draft, window)
-                .into_iter()
-                .map(|r| {
-                    let (rank, points) = now.get(&r.id).copied().unwrap_or((r.rank, 0));
-                    row(
-                        r.id,
-                        r.name,
-                        (rank, points as f64),
-                        (r.rank, r.points as f64),
-                    )
-                })
-                .collect()
-        }
-        Some(scoring) => {
-            let value = |points: i64, per: f64| {
-                if scoring == DivisionScoring::Sum {
-                    points as f64
-                } else {
-                    per
-                }
-            };
-            let now: HashMap<String, (u32, f64)> = division_board(p, &p.score, window, scoring)
-                .into_iter()
-                .map(|r| (r.id, (r.rank, value(r.points, r.per_seller))))
-                .collect();
-            division_board(p, draft, window, scoring)
-                .into_iter()
-                .map(|r| {
-                    let cur = now.get(&r.id).copied().unwrap_or((r.rank, 0.0));
-                    let points = value(r.points, r.per_seller);
-                    row(r.id, r.name, cur, (r.rank, points))
-                })
-                .collect()
-        }
-    };
-    rows.sort_by(|a, b| {
-        a.draft
-            .rank
-            .cmp(&b.draft.rank)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    rows
-}
-
-fn row(id: String, name: String, current: (u32, f64), draft: (u32, f64)) -> PreviewRow {
-    PreviewRow {
-        id,
-        name,
-        delta_points: ((draft.1 - current.1) * 10.0).round() / 10.0,
-        delta_rank: current.0 as i64 - draft.0 as i64,
-        current: Standing {
-            rank: current.0,
-            points: current.1,
-        },
-        draft: Standing {
-            rank: draft.0,
-            points: draft.1,
-        },
-    }
-}
-
-/// Scores the facts in `window` under the timeline the draft would create.
-/// Only the window's days are re-scored: points never cross days, so the
-/// rest of history cannot change this board.
-pub fn draft_scoreboard(
-    p: &Projection,
-    draft: RuleSet,
-    retroactive: bool,
-    effective_from: i64,
-    window: &Window,
-) -> Scoreboard {
-    let mut timeline = p.score.timeline.clone();
-    let from = if retroactive {
-        i64::MIN
-    } else {
-        effective_from
-    };
-    timeline.publish(
-        from,
-        day_index(from, p.tz),
-        std::sync::Arc::new(draft),
-        retroactive,
-    );
-    Scoreboard::build_where(timeline, &p.facts, &p.org, |rec| {
-        window.contains_day(rec.day)
-    })
-}
-
 async fn preview(
     State(api): State<Api>,
     q: Params,
@@ -266,8 +145,9 @@ async fn preview(
     let mut f = Fields::new(&body, "")?;
     let draft = rules_member(&mut f, "rules")?
         .ok_or_else(|| ApiError::field("rules", "missing_field", "rules is required"))?;
-    // A preview shows history under the draft unless asked otherwise.
-    let retroactive = f.bool("retroactive")?.unwrap_or(true);
+    // The same default as publishing, so a preview shows what a publish
+    // with the same body would do.
+    let retroactive = f.bool("retroactive")?.unwrap_or(false);
     let effective_from = match f.take("effective_from") {
         None | Some(Value::Null) => now,
         Some(v) => parse_time(v, "effective_from", now + 365 * 86_400_000_000)?,
@@ -277,7 +157,7 @@ async fn preview(
     let window = Window::containing(kind, at, p.tz);
     let scored = draft_scoreboard(&p, draft, retroactive, effective_from, &window);
     let rows = preview_rows(&p, &scored, &window, divisions);
-    let moved = rows.iter().filter(|r| r.delta_rank != 0).count();
+    let moved = rows.iter().filter(|r| r.delta_rank != Some(0)).count();
     Ok(Json(json!({
         "seq": p.seq(),
         "board": if divisions.is_some() { "divisions" } else { "sellers" },

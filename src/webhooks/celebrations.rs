@@ -100,9 +100,8 @@ pub(super) fn ended_competitions(p: &Projection) -> HashSet<String> {
 pub(super) fn competition_won(p: &Projection, id: &str) -> Option<Celebration> {
     let c = p.competition(id)?;
     let rows = competition::standings(p, c);
-    let winners: Vec<&str> = rows
+    let winners: Vec<&str> = competition::winners(&rows)
         .iter()
-        .filter(|r| r.rank == 1 && r.points > 0.0)
         .map(|r| r.name.as_str())
         .collect();
     let text = match winners.as_slice() {

@@ -187,10 +187,7 @@ pub(super) fn competition_leaders(p: &Projection) -> HashMap<String, Option<Stri
         .filter(|c| competition::status(c, now) == competition::Status::Running)
         .map(|c| {
             let rows = competition::standings(p, c);
-            let top: Vec<_> = rows
-                .iter()
-                .filter(|r| r.rank == 1 && r.points > 0.0)
-                .collect();
+            let top = competition::winners(&rows);
             let leader = (top.len() == 1).then(|| top[0].id.clone());
             (c.id.clone(), leader)
         })

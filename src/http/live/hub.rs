@@ -107,15 +107,13 @@ pub(super) fn render_frame(
     spec: &BoardSpec,
     now: DateTime<Utc>,
 ) -> Option<(String, Option<DateTime<Utc>>)> {
-    let (mut v, boundary) = {
+    let (frame, boundary) = {
         let p = shared.projection.read();
         (board::render(&p, spec, now)?, next_boundary(&p, spec, now))
     };
-    if let BoardKind::Divisions { per_seller } = spec.kind {
-        // The board name alone does not say how it is ranked.
-        v["scoring"] = if per_seller { "per_seller" } else { "sum" }.into();
-    }
-    serde_json::to_string(&v).ok().map(|text| (text, boundary))
+    serde_json::to_string(&frame)
+        .ok()
+        .map(|text| (text, boundary))
 }
 
 pub(super) fn next_boundary(

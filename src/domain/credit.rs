@@ -1,0 +1,494 @@
+//! Credits: what one event earns whom, under the rules of its time.
+//!
+//! Points are defined as a function of the final log, not of arrival order:
+//! an event's credits depend only on its own fact, the rules in force at its
+//! business time, and the void status and business times of the events on
+//! the same lead. Daily caps are applied per seller and day in business-time
+//! order (see [`crate::domain::cells`]), which is order-free too. That is
+//! what makes the live fold equal a full replay, lets a void take back
+//! exactly what it gave (and re-credit what it unblocked), and lets a
+//! preview re-score all history under draft rules with the same code.
+
+use crate::domain::event::FeedbackStatus;
+use crate::domain::org::{DivisionIx, LeadIx, Org, SellerIx};
+use crate::domain::rules::ScoreKind;
+use crate::domain::time::Day;
+
+use crate::domain::timeline::Timeline;
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// What the scorer needs to know about one event, with every id interned
+/// and every division resolved as it was when the event happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    /// Organisation, rules, competitions and voids: they score nothing.
+    Other,
+    Lead {
+        lead: LeadIx,
+        giver: SellerIx,
+        giver_division: DivisionIx,
+        to_division: DivisionIx,
+    },
+    Feedback {
+        lead: LeadIx,
+        by: SellerIx,
+        by_division: DivisionIx,
+        status: FeedbackStatus,
+        /// The lead giver's division at the time of this feedback.
+        giver_division: DivisionIx,
+    },
+    JointVisit {
+        host: SellerIx,
+        host_division: DivisionIx,
+        guests: Box<[(SellerIx, DivisionIx)]>,
+    },
+    Meeting {
+        seller: SellerIx,
+        division: DivisionIx,
+    },
+    Order {
+        seller: SellerIx,
+        division: DivisionIx,
+        amount: i64,
+        currency: u16,
+        /// The lead it came from and its giver's division at order time.
+        lead: Option<(LeadIx, DivisionIx)>,
+    },
+}
+
+/// A fact with its time and void flag; the projection keeps one per seq.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRec {
+    pub at_us: i64,
+    pub day: Day,
+    pub voided: bool,
+    pub fact: Fact,
+}
+
+/// Points given to one seller by one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Credit {
+    pub seller: SellerIx,
+    pub division: DivisionIx,
+    pub kind: ScoreKind,
+    pub points: i64,
+}
+
+/// A "won" report is only a claim until an order on the lead proves it:
+/// without this a seller and a friend could farm the won bonus with
+/// invented leads. A void of the order makes the bonus pending again.
+pub fn lead_has_order(lead: &crate::domain::org::Lead, facts: &impl Facts) -> bool {
+    lead.orders
+        .iter()
+        .any(|s| facts.fact(*s).is_some_and(|f| !f.voided))
+}
+
+/// Where to read the facts of other seqs (the feedback on a lead).
+pub trait Facts {
+    fn fact(&self, seq: u64) -> Option<&FactRec>;
+}
+
+impl Facts for Vec<FactRec> {
+    fn fact(&self, seq: u64) -> Option<&FactRec> {
+        seq.checked_sub(1).and_then(|i| self.get(i as usize))
+    }
+}
+
+/// The credits of the event at `seq`, under `timeline`. Empty when voided.
+pub fn credits(
+    seq: u64,
+    facts: &impl Facts,
+    org: &Org,
+    timeline: &Timeline,
+    out: &mut Vec<Credit>,
+) {
+    let Some(rec) = facts.fact(seq) else { return };
+    if rec.voided {
+        return;
+    }
+    let r = timeline.at(rec.at_us);
+    let mut push = |seller, division, kind, points: i64| {
+        if points != 0 {
+            out.push(Credit {
+                seller,
+                division,
+                kind,
+                points,
+            });
+        }
+    };
+    match &rec.fact {
+        Fact::Other => {}
+        Fact::Lead {
+            giver,
+            giver_division,
+            to_division,
+            ..
+        } => {
+            push(
+                *giver,
+                *giver_division,
+                ScoreKind::Lead,
+                r.crossed(r.lead_given, giver_division != to_division),
+            );
+        }
+        Fact::Feedback {
+            lead,
+            by,
+            by_division,
+            status,
+            giver_division,
+        } => {
+            let Some(l) = org.leads.get(*lead as usize) else {
+                return;
+            };
+            if l.voided {
+                return;
+            }
+            // Business time decides which report came first, not log order:
+            // a report logged late but dated earlier is the first one.
+            let live = |s: &u64| {
+                facts
+                    .fact(*s)
+                    .filter(|f| !f.voided)
+                    .map(|f| ((f.at_us, *s), &f.fact))
+            };
+            let first = l.feedback.iter().filter_map(live).map(|(k, _)| k).min();
+            if first.map(|(_, s)| s) == Some(seq) {
+                let waited = rec.at_us - l.at_us;
+                let timely = (0..=r.timely_feedback_days.saturating_mul(DAY_US)).contains(&waited);
+                let bonus = if timely { r.timely_feedback_bonus } else { 0 };
+                push(
+                    *by,
+                    *by_division,
+                    ScoreKind::Feedback,
+                    r.lead_feedback + bonus,
+                );
+            }
+            if *status == FeedbackStatus::Won && lead_has_order(l, facts) {
+                let first_won = l
+                    .feedback
+                    .iter()
+                    .filter_map(live)
+                    .filter(|(_, f)| {
+                        matches!(
+                            f,
+                            Fact::Feedback {
+                                status: FeedbackStatus::Won,
+                                ..
+                            }
+                        )
+                    })
+                    .map(|(k, _)| k)
+                    .min();
+                if first_won.map(|(_, s)| s) == Some(seq) {
+                    push(
+                        l.giver,
+                        *giver_division,
+                        ScoreKind::LeadWon,
+                        r.lead_won_bonus,
+                    );
+                }
+            }
+        }
+        Fact::JointVisit {
+            host,
+            host_division,
+            guests,
+        } => {
+            let any_cross = guests.iter().any(|(_, d)| d != host_division);
+            push(
+                *host,
+                *host_division,
+                ScoreKind::JointVisit,
+                r.crossed(r.joint_visit_host, any_cross),
+            );
+            for (g, d) in guests.iter() {
+                push(
+                    *g,
+                    *d,
+                    ScoreKind::JointVisit,
+                    r.crossed(r.joint_visit_guest, d != host_division),
+                );
+            }
+        }
+        Fact::Meeting { seller, division } => {
+            push(*seller, *division, ScoreKind::Meeting, r.meeting_held)
+        }
+        Fact::Order {
+            seller,
+            division,
+            amount,
+            currency,
+            lead,
+        } => {
+            let code = org
+                .currencies
+                .get(*currency as usize)
+                .map(String::as_str)
+                .unwrap_or("");
+            let points = r.order_points(*amount, code);
+            push(*seller, *division, ScoreKind::Order, points);
+            if let Some((l, giver_division)) = lead {
+                if let Some(l) = org.leads.get(*l as usize) {
+                    if !l.voided && l.giver != *seller {
+                        push(
+                            l.giver,
+                            *giver_division,
+                            ScoreKind::LeadShare,
+                            r.giver_share(points),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::Event;
+    use crate::domain::rules::RuleSet;
+    use std::sync::Arc;
+
+    /// Two divisions, three sellers: anna (a), bo (b), cia (a).
+    fn setup() -> (Org, Vec<FactRec>) {
+        (crate::domain::org::test_org(), Vec::new())
+    }
+
+    /// Lead `l` from anna (a) to division b, as seq 1.
+    fn given_lead(org: &mut Org, facts: &mut Vec<FactRec>) {
+        org.apply(
+            1,
+            0,
+            &Event::LeadGiven {
+                lead: "l".into(),
+                from: "anna".into(),
+                to_division: "b".into(),
+                to_seller: None,
+                customer: "c".into(),
+                note: None,
+                estimated_value: None,
+            },
+        );
+        facts.push(rec(
+            0,
+            Fact::Lead {
+                lead: 0,
+                giver: 0,
+                giver_division: 0,
+                to_division: 1,
+            },
+        ));
+    }
+
+    fn rec(at_us: i64, fact: Fact) -> FactRec {
+        FactRec {
+            at_us,
+            day: 0,
+            voided: false,
+            fact,
+        }
+    }
+
+    #[test]
+    fn timely_feedback_window_edges() {
+        let (mut org, mut facts) = setup();
+        let day_us = 86_400_000_000;
+        given_lead(&mut org, &mut facts);
+        let r = RuleSet::default();
+        let timeline = Timeline::new(r.clone());
+        for (at, expected) in [
+            (2 * day_us, r.lead_feedback + r.timely_feedback_bonus),
+            (2 * day_us + 1, r.lead_feedback),
+        ] {
+            let mut facts = facts.clone();
+            let mut org = org.clone();
+            org.leads[0].feedback.push(2);
+            facts.push(rec(
+                at,
+                Fact::Feedback {
+                    lead: 0,
+                    by: 1,
+                    by_division: 1,
+                    status: FeedbackStatus::Contacted,
+                    giver_division: 0,
+                },
+            ));
+            let mut out = vec![];
+            credits(2, &facts, &org, &timeline, &mut out);
+            assert_eq!(
+                out,
+                vec![Credit {
+                    seller: 1,
+                    division: 1,
+                    kind: ScoreKind::Feedback,
+                    points: expected
+                }]
+            );
+        }
+    }
+
+    fn feedback(by: SellerIx, status: FeedbackStatus) -> Fact {
+        Fact::Feedback {
+            lead: 0,
+            by,
+            by_division: 1,
+            status,
+            giver_division: 0,
+        }
+    }
+
+    #[test]
+    fn first_feedback_is_the_earliest_by_business_time() {
+        let (mut org, mut facts) = setup();
+        given_lead(&mut org, &mut facts);
+        let hour = 3_600_000_000;
+        // seq 2 is logged first but dated 50 h after the lead; seq 3 is
+        // logged later but dated 1 h after it: seq 3 is first and timely.
+        facts.push(rec(50 * hour, feedback(1, FeedbackStatus::Contacted)));
+        facts.push(rec(hour, feedback(1, FeedbackStatus::Contacted)));
+        org.leads[0].feedback = vec![2, 3];
+        let t = Timeline::new(RuleSet::default());
+        let (mut a, mut b) = (vec![], vec![]);
+        credits(2, &facts, &org, &t, &mut a);
+        credits(3, &facts, &org, &t, &mut b);
+        assert!(a.is_empty());
+        assert_eq!(b[0].points, 3 + 2);
+    }
+
+    #[test]
+    fn won_bonus_waits_for_an_order_on_the_lead() {
+        let (mut org, mut facts) = setup();
+        given_lead(&mut org, &mut facts);
+        org.currencies.push("SEK".into());
+        facts.push(rec(10, feedback(1, FeedbackStatus::Won)));
+        org.leads[0].feedback = vec![2];
+        let t = Timeline::new(RuleSet::default());
+        let won = |facts: &Vec<FactRec>, org: &Org| {
+            let mut out = vec![];
+            credits(2, facts, org, &t, &mut out);
+            out.iter()
+                .filter(|c| c.kind == ScoreKind::LeadWon)
+                .map(|c| c.points)
+                .sum::<i64>()
+        };
+        assert_eq!(won(&facts, &org), 0, "pending: no order yet");
+        facts.push(rec(
+            20,
+            Fact::Order {
+                seller: 1,
+                division: 1,
+                amount: 100,
+                currency: 0,
+                lead: Some((0, 0)),
+            },
+        ));
+        org.leads[0].orders = vec![3];
+        assert_eq!(won(&facts, &org), 15, "paid once the order exists");
+        facts[2].voided = true;
+        assert_eq!(won(&facts, &org), 0, "pending again after the void");
+    }
+
+    #[test]
+    fn rules_in_force_and_scheduled() {
+        let mut t = Timeline::new(RuleSet::default());
+        let later = RuleSet {
+            lead_given: 99,
+            ..RuleSet::default()
+        };
+        t.publish_version(1, 1_000, 0, Arc::new(later), false);
+        assert_eq!(t.in_force(999).0, 0);
+        assert_eq!(t.in_force(1_000).0, 1);
+        let s = t.scheduled(500);
+        assert_eq!((s.len(), s[0].version, s[0].effective_from), (1, 1, 1_000));
+        assert_eq!(s[0].rules.lead_given, 99);
+        assert!(t.scheduled(1_000).is_empty());
+    }
+
+    #[test]
+    fn order_from_lead_shares_with_giver_unless_lead_voided() {
+        let (mut org, mut facts) = setup();
+        given_lead(&mut org, &mut facts);
+        facts.push(rec(
+            0,
+            Fact::Order {
+                seller: 1,
+                division: 1,
+                amount: 5_000_000,
+                currency: 0,
+                lead: Some((0, 0)),
+            },
+        ));
+        org.currencies.push("SEK".into());
+        let timeline = Timeline::new(RuleSet::default());
+        let mut out = vec![];
+        credits(2, &facts, &org, &timeline, &mut out);
+        // 20 base + 5 units = 25; giver gets 25% = 6 (rounded down).
+        assert_eq!(out[0].points, 25);
+        assert_eq!(
+            out[1],
+            Credit {
+                seller: 0,
+                division: 0,
+                kind: ScoreKind::LeadShare,
+                points: 6
+            }
+        );
+        org.leads[0].voided = true;
+        out.clear();
+        credits(2, &facts, &org, &timeline, &mut out);
+        assert_eq!(out.len(), 1, "no share from a voided lead");
+    }
+
+    #[test]
+    fn joint_visit_multiplier_per_guest() {
+        let (org, mut facts) = setup();
+        facts.push(rec(
+            0,
+            Fact::JointVisit {
+                host: 0,
+                host_division: 0,
+                guests: vec![(1, 1), (2, 0)].into(),
+            },
+        ));
+        let r = RuleSet::default();
+        let mut out = vec![];
+        credits(1, &facts, &org, &Timeline::new(r.clone()), &mut out);
+        let pts: Vec<i64> = out.iter().map(|c| c.points).collect();
+        assert_eq!(
+            pts,
+            vec![
+                r.joint_visit_host * 2,
+                r.joint_visit_guest * 2,
+                r.joint_visit_guest
+            ]
+        );
+    }
+
+    #[test]
+    fn timeline_from_now_and_retroactive() {
+        let a = RuleSet {
+            lead_given: 1,
+            ..RuleSet::default()
+        };
+        let b = RuleSet {
+            lead_given: 2,
+            ..RuleSet::default()
+        };
+        let c = RuleSet {
+            lead_given: 3,
+            ..RuleSet::default()
+        };
+        let mut t = Timeline::new(a);
+        t.publish(100, 1, Arc::new(b), false);
+        assert_eq!((t.at(99).lead_given, t.at(100).lead_given), (1, 2));
+        assert_eq!((t.at_day(0).lead_given, t.at_day(1).lead_given), (1, 2));
+        t.publish(50, 0, Arc::new(c.clone()), false);
+        assert_eq!((t.at(49).lead_given, t.at(100).lead_given), (1, 3));
+        t.publish(500, 5, Arc::new(c), true);
+        assert_eq!(t.at(0).lead_given, 3);
+    }
+}

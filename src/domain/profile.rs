@@ -1,0 +1,407 @@
+//! A seller's page and the collaboration figures a leader reads: the lead
+//! loop (given, received, answered, won) and the value it created.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::domain::event::FeedbackStatus;
+use crate::domain::org::{DivisionIx, SellerIx};
+use crate::domain::projection::Projection;
+use crate::domain::rows::{seller_board, window_us};
+use crate::domain::rules::{ScoreKind, KIND_COUNT};
+use crate::domain::score::{credits, lead_has_order, Fact, Facts};
+use crate::domain::time::{Window, WindowView};
+
+/// One seller's page: rank, points by kind, the lead loop and recent credits.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    pub division: String,
+    pub division_name: String,
+    pub left: bool,
+    pub rank: Option<u32>,
+    pub points: i64,
+    pub points_by_kind: BTreeMap<&'static str, i64>,
+    /// Won bonuses on this seller's leads still waiting for an order on the
+    /// lead: a "won" report alone pays nothing.
+    pub pending_points: i64,
+    pub stats: LeadStats,
+    pub leads_given: Vec<LeadSummary>,
+    pub leads_received: Vec<LeadSummary>,
+    pub recent: Vec<RecentCredit>,
+}
+
+/// The collaboration figures a leader reads, for a seller or a division.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LeadStats {
+    pub leads_given: u64,
+    pub leads_received: u64,
+    /// Received leads with any feedback ÷ leads received.
+    pub feedback_rate: Option<f64>,
+    /// Mean hours from lead to its first feedback, over received leads.
+    pub hours_to_first_feedback: Option<f64>,
+    /// Given leads reported won ÷ leads given.
+    pub conversion_rate: Option<f64>,
+    pub leads_won: u64,
+    /// Order value (minor units, per currency) that came from leads this
+    /// seller gave or received.
+    pub collaboration_value: BTreeMap<String, i64>,
+    /// Points earned through collaboration: leads, feedback, joint visits,
+    /// shares and won bonuses.
+    pub collaboration_points: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LeadSummary {
+    pub lead: String,
+    pub seq: u64,
+    pub customer: String,
+    pub giver: String,
+    pub to_division: String,
+    pub to_seller: Option<String>,
+    pub status: Option<FeedbackStatus>,
+    pub occurred_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecentCredit {
+    pub seq: u64,
+    pub occurred_at: String,
+    pub kind: ScoreKind,
+    pub points: i64,
+}
+
+fn fraction(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| (num as f64 / den as f64 * 1000.0).round() / 1000.0)
+}
+
+/// Whose lead-loop figures: one seller's, or one division's (leads it gave
+/// and received, orders its sellers closed, by division at the time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Seller(SellerIx),
+    Division(DivisionIx),
+}
+
+/// Lead-loop figures for leads given within `[from_us, to_us)` and orders
+/// closed within it.
+pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64) -> LeadStats {
+    let org = &p.org;
+    let feedback_of = |seq: u64| match p.facts.fact(seq) {
+        Some(rec) if !rec.voided => match &rec.fact {
+            Fact::Feedback { status, by, .. } => Some((*status, *by, rec.at_us)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let in_range = |at: i64| at >= from_us && at < to_us;
+    let mut st = LeadStats::default();
+    let (mut answered, mut hours_sum, mut won_given) = (0u64, 0f64, 0u64);
+    for l in org.leads.iter().filter(|l| !l.voided) {
+        let first = l.feedback.iter().find_map(|s| feedback_of(*s));
+        let won = l
+            .feedback
+            .iter()
+            .any(|s| matches!(feedback_of(*s), Some((FeedbackStatus::Won, _, _))));
+        let (gave, received) = match who {
+            Who::Seller(s) => (
+                l.giver == s,
+                match l.to_seller {
+                    Some(t) => t == s,
+                    None => first.is_some_and(|(_, by, _)| by == s),
+                },
+            ),
+            Who::Division(d) => (l.giver_division == d, l.to_division == d),
+        };
+        if in_range(l.at_us) {
+            if gave {
+                st.leads_given += 1;
+                won_given += won as u64;
+            }
+            if received {
+                st.leads_received += 1;
+                if let Some((_, _, at)) = first {
+                    answered += 1;
+                    hours_sum += (at - l.at_us).max(0) as f64 / 3.6e9;
+                }
+            }
+            if (gave || received) && won {
+                st.leads_won += 1;
+            }
+        }
+        for o in &l.orders {
+            let Some(rec) = p.facts.fact(*o).filter(|r| !r.voided && in_range(r.at_us)) else {
+                continue;
+            };
+            if let Fact::Order {
+                seller,
+                division,
+                amount,
+                currency,
+                ..
+            } = &rec.fact
+            {
+                let closed = match who {
+                    Who::Seller(s) => *seller == s,
+                    Who::Division(d) => *division == d,
+                };
+                if gave || closed {
+                    let code = org
+                        .currencies
+                        .get(*currency as usize)
+                        .cloned()
+                        .unwrap_or_default();
+                    let v = st.collaboration_value.entry(code).or_default();
+                    *v = v.saturating_add(*amount);
+                }
+            }
+        }
+    }
+    st.feedback_rate = fraction(answered, st.leads_received);
+    st.hours_to_first_feedback =
+        (answered > 0).then(|| (hours_sum / answered as f64 * 10.0).round() / 10.0);
+    st.conversion_rate = fraction(won_given, st.leads_given);
+    st
+}
+
+/// Collaboration figures for every division and seller in a window: what a
+/// leader reads to see whether cross-selling is happening.
+pub fn collaboration(p: &Projection, window: &Window) -> Collaboration {
+    let (from, to) = window_us(window);
+    let kinds = p.score.kind_totals(window);
+    let mut seller_kinds = vec![[0i64; KIND_COUNT]; p.org.sellers.len()];
+    let mut division_kinds = vec![[0i64; KIND_COUNT]; p.org.divisions.len()];
+    for ((s, d), k) in &kinds {
+        for i in 0..KIND_COUNT {
+            seller_kinds[*s as usize][i] += k[i];
+            division_kinds[*d as usize][i] += k[i];
+        }
+    }
+    let mut total_value: BTreeMap<String, i64> = BTreeMap::new();
+    let divisions: Vec<DivisionCollaboration> = p
+        .org
+        .divisions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut st = lead_stats(p, Who::Division(i as DivisionIx), from, to);
+            st.collaboration_points = collaboration_points(&division_kinds[i]);
+            DivisionCollaboration {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                stats: st,
+            }
+        })
+        .collect();
+    let sellers: Vec<SellerCollaboration> = p
+        .org
+        .sellers
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| !s.left || seller_kinds[*i].iter().any(|k| *k != 0))
+        .map(|(i, s)| {
+            let mut st = lead_stats(p, Who::Seller(i as SellerIx), from, to);
+            st.collaboration_points = collaboration_points(&seller_kinds[i]);
+            SellerCollaboration {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                division: p.org.divisions[s.division as usize].id.clone(),
+                stats: st,
+            }
+        })
+        .collect();
+    // Each collaborative order counts once overall, however many took part.
+    for l in p.org.leads.iter().filter(|l| !l.voided) {
+        for o in &l.orders {
+            if let Some(rec) = p
+                .facts
+                .fact(*o)
+                .filter(|r| !r.voided && r.at_us >= from && r.at_us < to)
+            {
+                if let Fact::Order {
+                    amount, currency, ..
+                } = &rec.fact
+                {
+                    let code = p
+                        .org
+                        .currencies
+                        .get(*currency as usize)
+                        .cloned()
+                        .unwrap_or_default();
+                    let v = total_value.entry(code).or_default();
+                    *v = v.saturating_add(*amount);
+                }
+            }
+        }
+    }
+    let total_points: i64 = division_kinds.iter().map(collaboration_points).sum();
+    Collaboration {
+        seq: p.seq(),
+        window: window.view(),
+        collaboration_value: total_value,
+        collaboration_points: total_points,
+        divisions,
+        sellers,
+    }
+}
+
+/// Collaboration figures of a window, as `GET /api/v1/collaboration` sends.
+#[derive(Debug, Clone, Serialize)]
+pub struct Collaboration {
+    pub seq: u64,
+    pub window: WindowView,
+    /// Order value from leads, per currency; each order counted once.
+    pub collaboration_value: BTreeMap<String, i64>,
+    pub collaboration_points: i64,
+    pub divisions: Vec<DivisionCollaboration>,
+    pub sellers: Vec<SellerCollaboration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DivisionCollaboration {
+    pub id: String,
+    pub name: String,
+    pub stats: LeadStats,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SellerCollaboration {
+    pub id: String,
+    pub name: String,
+    pub division: String,
+    pub stats: LeadStats,
+}
+
+const COLLABORATION_KINDS: [ScoreKind; 5] = [
+    ScoreKind::Lead,
+    ScoreKind::Feedback,
+    ScoreKind::JointVisit,
+    ScoreKind::LeadShare,
+    ScoreKind::LeadWon,
+];
+
+pub fn collaboration_points(kinds: &[i64; KIND_COUNT]) -> i64 {
+    COLLABORATION_KINDS.iter().map(|k| kinds[k.index()]).sum()
+}
+
+pub fn profile(p: &Projection, seller: SellerIx, window: &Window) -> Profile {
+    let org = &p.org;
+    let s = &org.sellers[seller as usize];
+    let board = seller_board(p, &p.score, window);
+    let row = board.iter().find(|r| r.id == s.id);
+    let kinds = p.score.seller_kinds(seller, window);
+    let (from, to) = window_us(window);
+    let mut stats = lead_stats(p, Who::Seller(seller), from, to);
+    stats.collaboration_points = collaboration_points(&kinds);
+    let summary = |l: &crate::domain::org::Lead| LeadSummary {
+        lead: l.id.clone(),
+        seq: l.seq,
+        customer: l.customer.clone(),
+        giver: org.sellers[l.giver as usize].id.clone(),
+        to_division: org.divisions[l.to_division as usize].id.clone(),
+        to_seller: l.to_seller.map(|t| org.sellers[t as usize].id.clone()),
+        status: org.lead_status(org.lead(&l.id).unwrap_or_default(), |seq| {
+            match p.facts.fact(seq) {
+                Some(rec) if !rec.voided => match rec.fact {
+                    Fact::Feedback { status, .. } => Some(status),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }),
+        occurred_at: crate::domain::time::format_us(l.at_us),
+    };
+    let live = org.leads.iter().rev().filter(|l| !l.voided);
+    let leads_given = live
+        .clone()
+        .filter(|l| l.giver == seller)
+        .take(50)
+        .map(summary)
+        .collect();
+    let leads_received = live
+        .filter(|l| {
+            l.to_seller == Some(seller) || (l.to_seller.is_none() && l.to_division == s.division)
+        })
+        .take(50)
+        .map(summary)
+        .collect();
+    Profile {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        division: org.divisions[s.division as usize].id.clone(),
+        division_name: org.divisions[s.division as usize].name.clone(),
+        left: s.left,
+        rank: row.map(|r| r.rank),
+        points: row.map(|r| r.points).unwrap_or(0),
+        points_by_kind: ScoreKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), kinds[k.index()]))
+            .collect(),
+        pending_points: pending_points(p, seller, from, to),
+        stats,
+        leads_given,
+        leads_received,
+        recent: recent_credits(p, seller, 20),
+    }
+}
+
+/// Won bonuses the seller would get for their leads reported won within
+/// `[from_us, to_us)` that no order has proven yet.
+pub fn pending_points(p: &Projection, seller: SellerIx, from_us: i64, to_us: i64) -> i64 {
+    let mut pending = 0i64;
+    for l in p
+        .org
+        .leads
+        .iter()
+        .filter(|l| l.giver == seller && !l.voided)
+    {
+        if lead_has_order(l, &p.facts) {
+            continue;
+        }
+        let first_won = l
+            .feedback
+            .iter()
+            .filter_map(|s| p.facts.fact(*s).filter(|f| !f.voided).map(|f| (f, *s)))
+            .filter(|(f, _)| {
+                matches!(
+                    f.fact,
+                    Fact::Feedback {
+                        status: FeedbackStatus::Won,
+                        ..
+                    }
+                )
+            })
+            .min_by_key(|(f, s)| (f.at_us, *s));
+        if let Some((f, _)) = first_won.filter(|(f, _)| f.at_us >= from_us && f.at_us < to_us) {
+            let bonus = p.score.timeline.at(f.at_us).lead_won_bonus;
+            pending = pending.saturating_add(bonus);
+        }
+    }
+    pending
+}
+
+/// The latest events that credited `seller`, newest first. Looks back over
+/// a bounded stretch of the log so the page stays cheap on a huge log.
+pub fn recent_credits(p: &Projection, seller: SellerIx, limit: usize) -> Vec<RecentCredit> {
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    for seq in (1..=p.seq()).rev().take(100_000) {
+        buf.clear();
+        credits(seq, &p.facts, &p.org, &p.score.timeline, &mut buf);
+        for c in buf.iter().filter(|c| c.seller == seller) {
+            out.push(RecentCredit {
+                seq,
+                occurred_at: crate::domain::time::format_us(p.facts[seq as usize - 1].at_us),
+                kind: c.kind,
+                points: c.points,
+            });
+        }
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out.truncate(limit);
+    out
+}
