@@ -36,8 +36,11 @@ fn pki() -> (String, ServerConfig) {
     let key = KeyPair::generate().expect("server key");
     let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
         .expect("server params");
-    leaf.distinguished_name.push(DnType::CommonName, "localhost");
-    let leaf = leaf.signed_by(&key, &ca, &ca_key).expect("server certificate");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let leaf = leaf
+        .signed_by(&key, &ca, &ca_key)
+        .expect("server certificate");
 
     let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
         .with_safe_default_protocol_versions()

@@ -84,15 +84,21 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
 /// address literal that is not public, or a `localhost` name (RFC 6761
 /// reserves those for loopback).
 pub(crate) fn literal_reason(url: &Url) -> Option<&'static str> {
-    let host = url.host_str()?;
+    if let Some(reason) = address_reason(url) {
+        return Some(reason);
+    }
+    let name = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    (name == "localhost" || name.ends_with(".localhost")).then_some("a loopback address")
+}
+
+/// Why a URL whose host is an address literal may not be reached. Delivery
+/// checks this itself: a literal never goes through the resolver.
+pub(crate) fn address_reason(url: &Url) -> Option<&'static str> {
     // The URL parser has already normalised 2130706433 and 0x7f.1 to
     // 127.0.0.1; IPv6 literals keep their brackets.
+    let host = url.host_str()?;
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return non_public(ip);
-    }
-    let name = host.trim_end_matches('.').to_ascii_lowercase();
-    (name == "localhost" || name.ends_with(".localhost")).then_some("a loopback address")
+    non_public(bare.parse::<IpAddr>().ok()?)
 }
 
 /// A host name resolved to an address webhooks may not reach. Delivery finds
@@ -127,9 +133,8 @@ impl Resolve for PublicOnly {
         let host = name.as_str().to_string();
         Box::pin(async move {
             // The port is replaced by the URL's when connecting.
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if let Some(bad) = addrs
                 .iter()
                 .find_map(|a| non_public(a.ip()).map(|reason| NonPublic { ip: a.ip(), reason }))
@@ -215,5 +220,9 @@ mod tests {
         assert!(r("http://a.localhost/").is_some());
         assert!(r("https://hooks.slack.com/services/x").is_none());
         assert!(r("https://8.8.8.8/").is_none());
+        // Names are left to the resolver at delivery.
+        let a = |u: &str| address_reason(&Url::parse(u).expect("url"));
+        assert!(a("http://localhost/").is_none());
+        assert!(a("http://[::1]:8080/").is_some());
     }
 }

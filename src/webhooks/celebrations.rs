@@ -41,7 +41,12 @@ pub fn escape(text: &str) -> String {
 
 /// A seller's name, escaped for the message.
 fn seller_name(p: &Projection, ix: u32) -> String {
-    escape(p.org.sellers.get(ix as usize).map_or("?", |s| s.name.as_str()))
+    escape(
+        p.org
+            .sellers
+            .get(ix as usize)
+            .map_or("?", |s| s.name.as_str()),
+    )
 }
 
 fn seller_name_by_id(p: &Projection, id: &str) -> String {

@@ -16,7 +16,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::domain::time::format_us;
-use crate::webhooks::address::{literal_reason, refusal};
+use crate::webhooks::address::{address_reason, refusal};
 use crate::webhooks::{Celebration, MAX_ATTEMPTS, RECENT};
 
 /// One delivery attempt, for leaders to see what happened.
@@ -71,10 +71,11 @@ pub(super) async fn worker(
 ) {
     // A registration made while private targets were allowed, served by a
     // server that no longer allows them: the resolver never sees an address
-    // literal, so it is checked here.
+    // literal, so it is checked here (names, `localhost` too, are the
+    // resolver's to check).
     let literal = reqwest::Url::parse(&url)
         .ok()
-        .and_then(|u| literal_reason(&u))
+        .and_then(|u| address_reason(&u))
         .filter(|_| !allow_private);
     while let Some(c) = rx.recv().await {
         let body = json!({"text": c.text});
