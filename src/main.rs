@@ -57,6 +57,10 @@ enum Command {
         /// (for a wall screen on a trusted network).
         #[arg(long, env = "CROSSBOARD_PUBLIC_BOARDS")]
         public_boards: bool,
+        /// Let webhooks reach loopback, private and link-local addresses
+        /// (refused otherwise, so a webhook cannot probe the local network).
+        #[arg(long, env = "CROSSBOARD_WEBHOOK_ALLOW_PRIVATE")]
+        webhook_allow_private: bool,
     },
     /// Manage access tokens (roles leader, seller, screen). Secrets are
     /// shown once and stored only as hashes. While no token exists the API
@@ -213,6 +217,7 @@ fn main() -> ExitCode {
                 tz,
                 demo_every,
                 public_boards,
+                webhook_allow_private,
             } => {
                 crossboard::server::serve(crossboard::server::ServeOptions {
                     addr,
@@ -221,6 +226,7 @@ fn main() -> ExitCode {
                     tz,
                     demo_every,
                     public_boards,
+                    webhook_allow_private,
                 })
                 .await
             }

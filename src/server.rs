@@ -21,13 +21,20 @@ pub struct ServeOptions {
     pub demo_every: f64,
     /// Boards, the live socket and the wall readable without a token.
     pub public_boards: bool,
+    /// Webhooks may reach loopback and private addresses.
+    pub webhook_allow_private: bool,
 }
 
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let core = crate::app::start(&opts.data, opts.tz.as_deref())?;
     crate::metrics::replayed(core.replay.events, core.replay.seconds);
     // Celebrations flow from start-up, not from the first webhooks request.
-    let _webhooks = crate::webhooks::Webhooks::for_shared(&core.shared)?;
+    let _webhooks = crate::webhooks::Webhooks::start(
+        &core.shared,
+        crate::webhooks::Options {
+            allow_private: opts.webhook_allow_private,
+        },
+    )?;
     tracing::info!(
         events = core.replay.events,
         seconds = core.replay.seconds,

@@ -65,7 +65,12 @@ async fn celebrations_are_retried_delivered_and_visible() {
     let (url, state) = receiver().await;
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
-    let env = [("CROSSBOARD_WEBHOOK_BACKOFF_MS", "50")];
+    // The receiver is on 127.0.0.1, which webhooks may only reach when
+    // private targets are allowed (tests/webhooks_safety.rs: refused otherwise).
+    let env = [
+        ("CROSSBOARD_WEBHOOK_BACKOFF_MS", "50"),
+        ("CROSSBOARD_WEBHOOK_ALLOW_PRIVATE", "true"),
+    ];
     let s = Server::start_with(&data, &[], &env);
     let c = client();
     let hooks = s.url("/api/v1/webhooks");

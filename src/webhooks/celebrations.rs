@@ -1,5 +1,11 @@
 //! Finding celebrations in the log: which committed events and ended
 //! competitions deserve a message, and its text.
+//!
+//! Every name in the text (sellers, customers, competitions) was typed by
+//! someone, and Slack reads `<...>` as markup: `<!channel>` pings everyone,
+//! `<@U123>` mentions a person, `<http://evil|Volvo>` is a disguised link.
+//! So each one goes through [`escape`] as the text is built; Slack and
+//! Teams both show `&lt;` as `<`.
 
 use std::collections::HashSet;
 
@@ -18,17 +24,35 @@ pub struct Celebration {
     pub text: String,
 }
 
+/// `text` with `&`, `<` and `>` escaped, as Slack asks of message text, so
+/// no name can become a mention, a broadcast or a link.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A seller's name, escaped for the message.
 fn seller_name(p: &Projection, ix: u32) -> String {
-    p.org
-        .sellers
-        .get(ix as usize)
-        .map_or_else(|| "?".into(), |s| s.name.clone())
+    escape(
+        p.org
+            .sellers
+            .get(ix as usize)
+            .map_or("?", |s| s.name.as_str()),
+    )
 }
 
 fn seller_name_by_id(p: &Projection, id: &str) -> String {
     p.org
         .seller(id)
-        .map_or_else(|| id.to_string(), |ix| seller_name(p, ix))
+        .map_or_else(|| escape(id), |ix| seller_name(p, ix))
 }
 
 /// The celebration an envelope deserves, if any.
@@ -55,8 +79,8 @@ pub fn celebration(p: &Projection, env: &Envelope) -> Option<Celebration> {
                 format!(
                     ":tada: {} closed an order of {} with {} from {}'s lead",
                     seller_name_by_id(p, seller),
-                    money(*amount, currency, ' '),
-                    customer,
+                    escape(&money(*amount, currency, ' ')),
+                    escape(customer),
                     seller_name(p, l.giver)
                 ),
             )
@@ -74,7 +98,7 @@ pub fn celebration(p: &Projection, env: &Envelope) -> Option<Celebration> {
                     ":trophy: {} won {}'s lead at {}",
                     seller_name_by_id(p, by),
                     seller_name(p, l.giver),
-                    l.customer
+                    escape(&l.customer)
                 ),
             )
         }
@@ -100,22 +124,35 @@ pub(super) fn ended_competitions(p: &Projection) -> HashSet<String> {
 pub(super) fn competition_won(p: &Projection, id: &str) -> Option<Celebration> {
     let c = p.competition(id)?;
     let rows = competition::standings(p, c);
-    let winners: Vec<&str> = competition::winners(&rows)
+    let winners: Vec<String> = competition::winners(&rows)
         .iter()
-        .map(|r| r.name.as_str())
+        .map(|r| escape(&r.name))
         .collect();
+    let name = escape(&c.name);
     let text = match winners.as_slice() {
         [] => return None,
-        [one] => format!(":trophy: {one} won {}!", c.name),
-        many => format!(
-            ":trophy: {} share the win in {}!",
-            many.join(" and "),
-            c.name
-        ),
+        [one] => format!(":trophy: {one} won {name}!"),
+        many => format!(":trophy: {} share the win in {name}!", many.join(" and ")),
     };
     Some(Celebration {
         kind: "competition_won",
         seq: p.seq(),
         text,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn markup_cannot_get_through() {
+        assert_eq!(
+            escape("<!channel> <@U123> <http://evil|click> & Co"),
+            "&lt;!channel&gt; &lt;@U123&gt; &lt;http://evil|click&gt; &amp; Co"
+        );
+        assert_eq!(escape("Volvo Cars"), "Volvo Cars");
+        // Escaping is applied once: an escaped text is not un-escaped.
+        assert_eq!(escape("&lt;"), "&amp;lt;");
+    }
 }

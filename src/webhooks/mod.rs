@@ -15,6 +15,13 @@
 //! * A delivery is retried on network errors, 429 and 5xx with exponential
 //!   backoff; any other 4xx is permanent. Every attempt lands in the
 //!   webhook's status, which `GET /api/v1/webhooks` shows to leaders.
+//! * **https** with rustls and the system trust store, or the PEM file
+//!   named by `SSL_CERT_FILE` (rustls-native-certs reads it *instead of* the
+//!   system store, as OpenSSL does). Redirects are never followed: a 3xx is a
+//!   permanent failure, since following one would carry the message (and
+//!   the receiver's trust) to a URL nobody registered and nobody checked.
+//! * Targets must be **public addresses** ([`address`]), unless the server
+//!   runs with `--webhook-allow-private`.
 //!
 //! Celebrations start from the moment the server starts: events appended
 //! while it was down (or imported offline) are history, not news.
@@ -23,6 +30,7 @@
 //! never `http` or `transfer`. Its routes for leaders ([`routes`]) are
 //! merged into the HTTP router by `server.rs`.
 
+mod address;
 mod celebrations;
 mod delivery;
 mod follower;
@@ -69,6 +77,13 @@ pub(crate) const COMPETITION_TICK: Duration = Duration::from_secs(15);
 /// Hidden, for tests: the first retry delay in milliseconds (default 1000).
 pub const BACKOFF_ENV: &str = "CROSSBOARD_WEBHOOK_BACKOFF_MS";
 
+/// How the server was started, as far as webhooks care.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Let webhooks reach loopback, private and link-local addresses.
+    pub allow_private: bool,
+}
+
 /// A stored registration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Registration {
@@ -91,6 +106,7 @@ pub struct Webhooks {
     hooks: Mutex<Vec<Hook>>,
     client: reqwest::Client,
     backoff: Duration,
+    allow_private: bool,
     follower: Mutex<Option<JoinHandle<()>>>,
     /// Serializes writes of the registrations to the store.
     saving: tokio::sync::Mutex<()>,
@@ -114,11 +130,43 @@ fn registry() -> &'static Registry {
     HOOKS.get_or_init(|| Mutex::new(Vec::new()))
 }
 
+/// The client every webhook posts with. No proxy: the address check must
+/// hold for the connection actually made, and a proxy would resolve and
+/// connect on our behalf (`HTTP_PROXY` and friends are ignored here).
+fn client(allow_private: bool) -> anyhow::Result<reqwest::Client> {
+    if let Some(file) = std::env::var_os("SSL_CERT_FILE") {
+        // rustls-native-certs skips an unreadable file silently and then
+        // trusts nothing: say so once rather than fail every delivery quietly.
+        if std::fs::metadata(&file).is_err() {
+            tracing::warn!(
+                file = %std::path::Path::new(&file).display(),
+                "SSL_CERT_FILE cannot be read; https webhooks will not be trusted"
+            );
+        }
+    }
+    let mut b = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .user_agent(concat!("crossboard/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    if !allow_private {
+        b = b.dns_resolver(Arc::new(address::PublicOnly));
+    }
+    Ok(b.build()?)
+}
+
 impl Webhooks {
     /// The webhooks of the server over `shared`, loading registrations and
-    /// starting the follower on first use. `serve` calls it at start-up so
-    /// celebrations flow before anyone opens the webhooks API.
+    /// starting the follower on first use, with default [`Options`]. The
+    /// routes use this to find what `serve` started with [`Webhooks::start`].
     pub fn for_shared(shared: &Arc<Shared>) -> anyhow::Result<Arc<Webhooks>> {
+        Self::start(shared, Options::default())
+    }
+
+    /// Like [`Webhooks::for_shared`] with `opts`, which only the first call
+    /// for a server decides. `serve` calls it at start-up so celebrations
+    /// flow before anyone opens the webhooks API.
+    pub fn start(shared: &Arc<Shared>, opts: Options) -> anyhow::Result<Arc<Webhooks>> {
         let mut all = registry().lock();
         all.retain(|(s, _)| s.strong_count() > 0);
         if let Some((_, w)) = all
@@ -137,15 +185,13 @@ impl Webhooks {
             .ok()
             .and_then(|v| v.parse().ok())
             .map_or(Duration::from_secs(1), Duration::from_millis);
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .user_agent(concat!("crossboard/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = client(opts.allow_private)?;
         let w = Arc::new(Webhooks {
             shared: shared.clone(),
             hooks: Mutex::new(Vec::new()),
             client,
             backoff,
+            allow_private: opts.allow_private,
             follower: Mutex::new(None),
             saving: tokio::sync::Mutex::new(()),
         });
@@ -169,6 +215,7 @@ impl Webhooks {
             status.clone(),
             rx,
             self.backoff,
+            self.allow_private,
         ));
         Hook {
             reg,

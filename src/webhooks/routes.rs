@@ -15,6 +15,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::domain::time::format_us;
+use crate::webhooks::address::literal_reason;
 use crate::webhooks::{Registration, Webhooks, KINDS, MAX_HOOKS, MAX_URL};
 use crate::wire::body::json_body;
 use crate::wire::error::ApiError;
@@ -42,7 +43,7 @@ fn hooks_of(shared: &Arc<Shared>) -> Result<Arc<Webhooks>, ApiError> {
     })
 }
 
-fn parse_url(v: Option<&Value>) -> Result<String, ApiError> {
+fn parse_url(v: Option<&Value>, allow_private: bool) -> Result<String, ApiError> {
     let s = match v {
         None | Some(Value::Null) => {
             return Err(ApiError::field("url", "missing_field", "url is required"))
@@ -70,6 +71,16 @@ fn parse_url(v: Option<&Value>) -> Result<String, ApiError> {
             "url",
             "invalid_value",
             "url must be an http:// or https:// URL with a host",
+        ));
+    }
+    if let Some(reason) = literal_reason(&u).filter(|_| !allow_private) {
+        return Err(ApiError::field(
+            "url",
+            "private_address",
+            format!(
+                "url points at {reason}; webhooks may only reach public addresses \
+                 unless the server runs with --webhook-allow-private"
+            ),
         ));
     }
     Ok(s)
@@ -120,11 +131,11 @@ async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = json_body(&headers, body)?;
+    let hooks = hooks_of(&shared)?;
     let mut f = Fields::new(&body, "")?;
-    let url = parse_url(f.take("url"))?;
+    let url = parse_url(f.take("url"), hooks.allow_private)?;
     let kinds = parse_kinds(f.take("kinds"))?;
     f.finish()?;
-    let hooks = hooks_of(&shared)?;
     let reg = Registration {
         id: uuid::Uuid::new_v4().to_string(),
         url,
