@@ -222,7 +222,7 @@ async fn check_log(
 
 /// Runs `crossboard verify` on a dir nobody holds, if the build has it.
 fn offline_verify(data: &std::path::Path) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crossboard"))
+    let out = common::command()
         .arg("verify")
         .arg("--data")
         .arg(data)

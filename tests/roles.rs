@@ -9,8 +9,6 @@ mod common;
 
 use common::run_cli as cli;
 
-use std::process::Command;
-
 use serde_json::{json, Value};
 
 const ROLES: [&str; 5] = ["none", "screen", "seller", "other", "leader"];
@@ -514,7 +512,7 @@ async fn live_socket_public_boards_bootstrap_and_revocation() {
     drop(s);
 
     // A guessable bootstrap secret is refused at start.
-    let out = Command::new(env!("CARGO_BIN_EXE_crossboard"))
+    let out = common::command()
         .args(["serve", "--addr", "127.0.0.1:0", "--data", d])
         .env("CROSSBOARD_LEADER_TOKEN", "short")
         .output()
