@@ -58,7 +58,10 @@ impl Role {
 /// What is stored for a token, under the hash of its secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenRecord {
-    /// Public handle for listing and revoking: the start of the hash.
+    /// Public handle for listing and revoking, shown to every seller as the
+    /// `actor` of a leader's or screen's events. Random (see [`new_id`]), so
+    /// it says nothing about the secret; records made when it was a prefix
+    /// of the secret's hash keep the id they stored.
     pub id: String,
     pub role: Role,
     /// The seller a seller token acts as.
@@ -153,6 +156,17 @@ fn hash(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
+/// A token id: 48 random bits as 12 hex characters. Not derived from the
+/// secret, because the id is public (it is the `actor` of every event the
+/// token writes) and a hash prefix would hand out part of what an attacker
+/// needs to confirm a guessed or leaked secret. 48 bits keep ids of one
+/// data dir apart for any realistic number of tokens.
+fn new_id() -> String {
+    let mut bytes = [0u8; 6];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -187,7 +201,7 @@ fn insert(
 ) -> anyhow::Result<TokenRecord> {
     let h = hash(secret);
     let record = TokenRecord {
-        id: hex::encode(&h[..6]),
+        id: new_id(),
         role,
         seller,
         label,
@@ -320,5 +334,59 @@ mod tests {
         assert!(Auth::load(&log, false).unwrap().lookup(&a).is_none());
         assert!(create(&log, Role::Seller, None, None).is_err());
         assert!(bootstrap_leader(&log, "short").is_err());
+    }
+
+    #[test]
+    fn ids_are_random_and_unrelated_to_the_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(&dir.path().join("data")).unwrap();
+        let mut ids = std::collections::HashSet::new();
+        for _ in 0..8 {
+            let (secret, record) = create(&log, Role::Screen, None, None).unwrap();
+            assert_eq!(record.id.len(), 12);
+            assert!(record.id.chars().all(|c| c.is_ascii_hexdigit()));
+            let h = hex::encode(hash(&secret));
+            assert!(
+                !h.starts_with(&record.id),
+                "id {} looks derived from the secret's hash {h}",
+                record.id
+            );
+            assert!(ids.insert(record.id));
+        }
+        // The bootstrap token too, and a second start keeps its stored id.
+        let secret = "a-bootstrap-secret-long-enough";
+        bootstrap_leader(&log, secret).unwrap();
+        let stored = |log: &Log| {
+            list(log)
+                .unwrap()
+                .into_iter()
+                .find(|r| r.label.as_deref() == Some(LEADER_TOKEN_ENV))
+                .unwrap()
+                .id
+        };
+        let id = stored(&log);
+        assert!(!hex::encode(hash(secret)).starts_with(&id));
+        bootstrap_leader(&log, secret).unwrap();
+        assert_eq!(stored(&log), id);
+    }
+
+    #[test]
+    fn records_with_a_hash_prefix_id_keep_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(&dir.path().join("data")).unwrap();
+        let secret = "cb_an-old-secret";
+        let h = hash(secret);
+        let old = TokenRecord {
+            id: new_id(),
+            role: Role::Leader,
+            seller: None,
+            label: None,
+            created_at: "2024-01-01T00:00:00Z".into(),
+        };
+        log.put_token(&h, &serde_json::to_vec(&old).unwrap())
+            .unwrap();
+        let auth = Auth::load(&log, false).unwrap();
+        assert_eq!(auth.lookup(secret).unwrap().token_id, old.id);
+        assert_eq!(revoke(&log, &old.id).unwrap(), old);
     }
 }

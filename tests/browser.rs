@@ -158,7 +158,7 @@ async fn event(http: &reqwest::Client, s: &common::Server, body: Value) -> u64 {
 /// Starts `crossboard serve` on a fixed address (to come back on the same
 /// port after a restart), waiting until it listens.
 fn serve_at(addr: &str, data: &Path) -> Driver {
-    let child = Command::new(env!("CARGO_BIN_EXE_crossboard"))
+    let child = common::command()
         .args(["serve", "--addr", addr, "--data"])
         .arg(data)
         .stdout(Stdio::null())

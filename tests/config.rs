@@ -1,15 +1,14 @@
 //! Settings precedence: flags over `CROSSBOARD_*` over the TOML file over
 //! defaults, observed through which data dir `export` reads.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn crossboard(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossboard"));
+    let mut cmd = common::command();
     cmd.args(args);
-    for var in ["CROSSBOARD_DATA", "CROSSBOARD_CONFIG", "CROSSBOARD_TZ"] {
-        cmd.env_remove(var);
-    }
     for (k, v) in env {
         cmd.env(k, v);
     }

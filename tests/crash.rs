@@ -19,6 +19,7 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,16 +86,10 @@ fn setup_events() -> Vec<Sent> {
 /// the state, with ids unique across the whole run.
 fn activity(w: usize, round: u64, n: u64, rng: &mut StdRng) -> Sent {
     let id = format!("w{w}-r{round}-n{n}");
-    // A fixed business time per event, so that content comparison covers it.
-    let occurred = format!(
-        "2026-0{}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        1 + rng.gen_range(0..9),
-        1 + rng.gen_range(0..28),
-        rng.gen_range(0..24),
-        rng.gen_range(0..60),
-        rng.gen_range(0..60),
-        rng.gen_range(0..1_000_000)
-    );
+    // A business time per event, kept with it so that content comparison
+    // covers it: up to 270 days back, to the microsecond, whatever today is.
+    let back = chrono::Duration::microseconds(rng.gen_range(0..270 * 86_400_000_000_i64));
+    let occurred = (chrono::Utc::now() - back).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let me = seller(w);
     let other_div = division((w + 1) % DIVISIONS);
     let body = match rng.gen_range(0..4) {
@@ -150,15 +145,24 @@ async fn send(c: &reqwest::Client, base: &str, sent: &Sent) -> Result<Option<u64
 }
 
 /// One writer: posts activities as fast as the server takes them until the
-/// server disappears.
-async fn writer(base: String, w: usize, round: u64, seed: u64) -> RoundResult {
+/// server disappears, counting its acknowledgements in `acks`.
+async fn writer(
+    base: String,
+    w: usize,
+    round: u64,
+    seed: u64,
+    acks: Arc<AtomicUsize>,
+) -> RoundResult {
     let c = common::client();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut out = RoundResult::default();
     for n in 0.. {
         let sent = activity(w, round, n, &mut rng);
         match send(&c, &base, &sent).await {
-            Ok(Some(seq)) => out.acked.push((sent, seq)),
+            Ok(Some(seq)) => {
+                out.acked.push((sent, seq));
+                acks.fetch_add(1, Ordering::SeqCst);
+            }
             Ok(None) => {
                 out.uncertain = Some(sent);
                 break;
@@ -222,7 +226,7 @@ async fn check_log(
 
 /// Runs `crossboard verify` on a dir nobody holds, if the build has it.
 fn offline_verify(data: &std::path::Path) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crossboard"))
+    let out = common::command()
         .arg("verify")
         .arg("--data")
         .arg(data)
@@ -281,19 +285,29 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
     for round in 0..rounds {
         let s = server.take().expect("server running");
         let base = Arc::new(s.base.clone());
+        let acks = Arc::new(AtomicUsize::new(0));
         let handles: Vec<_> = (0..WRITERS)
             .map(|w| {
                 let seed = rng.gen();
-                tokio::spawn(writer(base.to_string(), w, round, seed))
+                tokio::spawn(writer(base.to_string(), w, round, seed, acks.clone()))
             })
             .collect();
-        // A random moment: sometimes right away, mostly under full load.
+        // A random moment: sometimes right away, mostly under full load;
+        // never before the first acknowledgement, or the round proves nothing.
         let delay = if rng.gen_bool(0.1) {
             rng.gen_range(0..20)
         } else {
             rng.gen_range(50..1200)
         };
         tokio::time::sleep(Duration::from_millis(delay)).await;
+        let waiting = std::time::Instant::now();
+        while acks.load(Ordering::SeqCst) == 0 {
+            assert!(
+                waiting.elapsed() < Duration::from_secs(30),
+                "round {round}: no event acknowledged within 30 s (seed {seed})"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         s.kill();
         total_kills += 1;
 
@@ -308,6 +322,10 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
             }
             uncertain.extend(r.uncertain);
         }
+        assert!(
+            this_round >= 1,
+            "round {round} acknowledged nothing, so it proves nothing (seed {seed})"
+        );
         let seqs: HashSet<u64> = acked.values().map(|(_, s)| *s).collect();
         assert_eq!(seqs.len(), acked.len(), "two acks share a seq");
 

@@ -6,6 +6,9 @@
 //! Checked: no answer is a 5xx, the server's log has no panic, it is still
 //! healthy at the end, and the event log grew by exactly the requests that
 //! were accepted (each accepted event at the seq it was answered with).
+//! And, so that a server refusing everything cannot pass: at least 1% of
+//! the requests were accepted, and an honestly framed request never sees
+//! its connection closed without an answer.
 //!
 //! `CROSSBOARD_HOSTILE_REQUESTS` (default 10,000) and
 //! `CROSSBOARD_HOSTILE_SEED` (printed first) replay or extend a run.
@@ -45,6 +48,9 @@ struct Req {
     chunked: Option<Vec<u8>>,
     /// The framing promises more than is sent.
     lies: bool,
+    /// Well-formed HTTP with a small body: whatever the body says, the
+    /// server owes it an answer, so a connection closed without one fails.
+    must_answer: bool,
 }
 
 impl Req {
@@ -57,6 +63,7 @@ impl Req {
             content_length: None,
             chunked: None,
             lies: false,
+            must_answer: false,
         }
     }
 
@@ -287,14 +294,20 @@ fn event_body(rng: &mut StdRng) -> Value {
         body["id"] = Value::String(fresh(rng, "c"));
     }
     if rng.gen_bool(0.3) {
-        body["occurred_at"] = Value::String("2026-01-05T10:00:00Z".into());
+        body["occurred_at"] = Value::String(days_from_now(-5));
     }
     body
 }
 
+/// RFC 3339 time `days` from now, so that no outcome depends on the date
+/// the test runs on.
+fn days_from_now(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339()
+}
+
 fn competition_body(rng: &mut StdRng) -> Value {
     json!({"id": fresh(rng, "c"), "name": "Spring cup",
-           "start": "2026-01-01T00:00:00Z", "end": "2026-12-31T00:00:00Z",
+           "start": days_from_now(-30), "end": days_from_now(300),
            "divisions": ["d0", "d1"], "scoring": "per_seller"})
 }
 
@@ -542,7 +555,8 @@ fn generate(rng: &mut StdRng, rules: &Value) -> Req {
         }
         _ => event_body(rng),
     };
-    let mut req = match rng.gen_range(0..100) {
+    let bucket = rng.gen_range(0..100);
+    let mut req = match bucket {
         // Valid or nearly so.
         0..=14 => Req::new(method, path).json(serde_json::to_vec(&base(rng)).unwrap_or_default()),
         // Structural mutations.
@@ -685,6 +699,10 @@ fn generate(rng: &mut StdRng, rules: &Value) -> Req {
         );
         req.headers.push(("if-match".into(), v.to_vec()));
     }
+    // Every request framed honestly and small enough to be read whole:
+    // only lying framing, or a body the server refuses (413) before it has
+    // read it, may end in a closed connection.
+    req.must_answer = !req.lies && !matches!(bucket, 60..=65);
     req
 }
 
@@ -742,8 +760,8 @@ async fn hostile_requests_never_5xx_panic_or_write_unaccepted() {
     let (code, b) = common::post(
         &c,
         &s.url("/api/v1/competitions"),
-        &json!({"id": "c0", "name": "Cup", "start": "2026-01-01T00:00:00Z",
-                "end": "2026-12-31T00:00:00Z", "divisions": ["d0", "d1"], "scoring": "sum"}),
+        &json!({"id": "c0", "name": "Cup", "start": days_from_now(-30),
+                "end": days_from_now(300), "divisions": ["d0", "d1"], "scoring": "sum"}),
     )
     .await;
     assert!(code == 201 || code == 404, "setup competition: {code} {b}");
@@ -766,6 +784,12 @@ async fn hostile_requests_never_5xx_panic_or_write_unaccepted() {
                 let req = generate(&mut rng, &rules);
                 let path = req.path();
                 match send(&addr, &req).await {
+                    Ok(Outcome::Closed) if req.must_answer => tally.failures.push(format!(
+                        "closed without an answer: {} {} {:?}",
+                        req.method,
+                        String::from_utf8_lossy(&req.target),
+                        String::from_utf8_lossy(&req.body[..req.body.len().min(300)]),
+                    )),
                     Ok(Outcome::Closed) => tally.closed += 1,
                     Ok(Outcome::Status(code, body)) => {
                         *tally.by_status.entry(code).or_default() += 1;
@@ -860,6 +884,28 @@ async fn hostile_requests_never_5xx_panic_or_write_unaccepted() {
             .cloned()
             .collect::<Vec<_>>()
             .join("\n")
+    );
+
+    // A server that refuses everything would pass every check above: a
+    // share of the valid requests must have been accepted. About 15% of
+    // requests are valid or nearly so and a good part of those append, so
+    // 1% is a floor far below what a working server does.
+    let floor = (total / 100).max(1);
+    assert!(
+        all.appended >= floor,
+        "only {} of {total} requests were accepted, fewer than {floor} (seed {seed}); \
+         answers by status: {statuses:?}",
+        all.appended
+    );
+    let ok: u64 = all
+        .by_status
+        .iter()
+        .filter(|(code, _)| (200..300).contains(*code))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        ok >= floor * 2,
+        "only {ok} of {total} requests were answered 2xx (seed {seed})"
     );
 
     // Still healthy, and the log grew by exactly what was accepted.

@@ -146,3 +146,35 @@ async fn offline_commands_say_the_server_holds_the_lock() {
     );
     drop(s);
 }
+
+/// A data dir nobody can write to, root included (root ignores permission
+/// bits, so `tests/failure.rs`'s read-only dir cannot bite it): a regular
+/// file where the dir should be, and a dir whose store file is a directory.
+/// Start-up must fail with a message naming the path and a non-zero exit,
+/// without a panic, without listening, and without touching the file.
+#[test]
+fn a_data_dir_that_cannot_be_written_fails_start_up_even_as_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("data-is-a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let blocked = dir.path().join("data-with-a-dir-for-its-store");
+    std::fs::create_dir_all(blocked.join("db")).unwrap();
+    std::fs::create_dir_all(blocked.join("conf")).unwrap();
+
+    for data in [&file, &blocked] {
+        let path = data.to_str().unwrap();
+        let (ok, out, err) = run(&["serve", "--addr", "127.0.0.1:0", "--data", path]);
+        assert!(!ok, "served from {path}: {out}");
+        assert!(!out.contains("listening"), "{out}");
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(err.contains("cannot open the data dir"), "{err}");
+        assert!(err.contains(path), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        // So does an offline command, naming the path.
+        let (ok, _, err) = run(&["export", "--data", path]);
+        assert!(!ok);
+        assert!(err.starts_with("error: ") && err.contains(path), "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
+    assert!(blocked.join("db").is_dir());
+}

@@ -1,5 +1,7 @@
-//! The role matrix: every endpoint × {no token, screen, seller, another
-//! seller, leader} → the expected status, against the real binary with
+//! The role matrix: every endpoint (webhooks and the live socket included)
+//! × {no token, screen, seller, another seller, leader, a bad token} → the
+//! expected status, per the access table in `src/http/auth.rs`, against the
+//! real binary with
 //! tokens made by `crossboard token create`. Plus: the envelope's actor is
 //! the token's identity, 401/403 use the error shape, the live socket takes
 //! `?token=`, `--public-boards`, `--demo` tokens, the bootstrap leader from
@@ -9,11 +11,17 @@ mod common;
 
 use common::run_cli as cli;
 
-use std::process::Command;
-
 use serde_json::{json, Value};
 
-const ROLES: [&str; 5] = ["none", "screen", "seller", "other", "leader"];
+const ROLES: [&str; 6] = ["none", "screen", "seller", "other", "leader", "bad"];
+
+/// A well-formed secret no token has.
+const BAD_TOKEN: &str = "cb_0000000000000000000000000000000000000000000000000000000000000000";
+
+/// RFC 3339 time `days` from now: no outcome may depend on today's date.
+fn days_from_now(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339()
+}
 
 fn create_token(data: &str, args: &[&str]) -> String {
     let mut all = vec!["token", "create", "--data", data];
@@ -40,6 +48,7 @@ impl Tokens {
             "seller" => Some(&self.anna),
             "other" => Some(&self.bo),
             "leader" => Some(&self.leader),
+            "bad" => Some(BAD_TOKEN),
             _ => None,
         }
     }
@@ -81,10 +90,10 @@ struct Case {
     path: String,
     body: Option<Body>,
     headers: Vec<(&'static str, String)>,
-    expect: [u16; 5],
+    expect: [u16; 6],
 }
 
-fn case(method: &'static str, path: &str, expect: [u16; 5]) -> Case {
+fn case(method: &'static str, path: &str, expect: [u16; 6]) -> Case {
     Case {
         method,
         path: path.into(),
@@ -98,7 +107,7 @@ fn with(
     method: &'static str,
     path: &str,
     body: impl Fn(&str) -> Value + 'static,
-    expect: [u16; 5],
+    expect: [u16; 6],
 ) -> Case {
     Case {
         body: Some(Box::new(body)),
@@ -162,21 +171,37 @@ async fn every_endpoint_for_every_role() {
         "POST",
         "/api/v1/competitions",
         Some(
-            &json!({"id": "c1", "name": "Cup", "start": "2026-01-01T00:00:00Z",
-                     "end": "2026-12-31T00:00:00Z", "divisions": ["d1", "d2"], "scoring": "sum"}),
+            &json!({"id": "c1", "name": "Cup", "start": days_from_now(-30),
+                     "end": days_from_now(300), "divisions": ["d1", "d2"], "scoring": "sum"}),
         ),
         &[],
     )
     .await;
     assert_eq!(code, 201, "{b}");
+    // A webhook for the DELETE row: only the leader's DELETE may remove it.
+    let (code, hook) = call(
+        &c,
+        &s,
+        leader,
+        "POST",
+        "/api/v1/webhooks",
+        Some(&json!({"url": "https://hooks.example.com/setup"})),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 201, "{hook}");
+    let hook_id = hook["id"].as_str().expect("webhook id").to_string();
 
-    let board = [401, 200, 200, 200, 200];
-    let read = [401, 403, 200, 200, 200];
-    let anna_only = [401, 403, 201, 403, 201];
-    let bo_only = [401, 403, 403, 201, 201];
-    let leader_201 = [401, 403, 403, 403, 201];
-    let leader_200 = [401, 403, 403, 403, 200];
-    let open = [200; 5];
+    // Columns: none, screen, seller, other, leader, bad token. A bad token
+    // is refused wherever a token is needed and ignored on public routes.
+    let board = [401, 200, 200, 200, 200, 401];
+    let read = [401, 403, 200, 200, 200, 401];
+    let anna_only = [401, 403, 201, 403, 201, 401];
+    let bo_only = [401, 403, 403, 201, 201, 401];
+    let leader_201 = [401, 403, 403, 403, 201, 401];
+    let leader_200 = [401, 403, 403, 403, 200, 401];
+    let leader_204 = [401, 403, 403, 403, 204, 401];
+    let open = [200; 6];
     let cases = vec![
         case("GET", "/healthz", open),
         case("GET", "/metrics", open),
@@ -184,9 +209,16 @@ async fn every_endpoint_for_every_role() {
         case("GET", "/wall", open),
         case("GET", "/admin", open),
         case("GET", "/assets/app.js", open),
-        case("GET", "/nope", [404; 5]),
+        case("GET", "/nope", [404; 6]),
         case("GET", "/api/v1/openapi.json", open),
         case("GET", "/api/v1/webhooks", leader_200),
+        with(
+            "POST",
+            "/api/v1/webhooks",
+            |r| json!({"url": format!("https://hooks.example.com/{r}")}),
+            leader_201,
+        ),
+        case("DELETE", &format!("/api/v1/webhooks/{hook_id}"), leader_204),
         case("GET", "/api/v1/boards/sellers?window=all", board),
         case("GET", "/api/v1/boards/divisions", board),
         case("GET", "/api/v1/boards/competition:c1", board),
@@ -318,8 +350,8 @@ async fn every_endpoint_for_every_role() {
             "POST",
             "/api/v1/competitions",
             |r| {
-                json!({"id": format!("c-{r}"), "name": "Cup", "start": "2026-01-01T00:00:00Z",
-                       "end": "2026-12-31T00:00:00Z", "divisions": ["d1", "d2"]})
+                json!({"id": format!("c-{r}"), "name": "Cup", "start": days_from_now(-30),
+                       "end": days_from_now(300), "divisions": ["d1", "d2"]})
             },
             leader_201,
         ),
@@ -342,7 +374,7 @@ async fn every_endpoint_for_every_role() {
         ),
         case("GET", "/api/v1/export", leader_200),
         // Wrong method on a known route: closed before it is a 405.
-        case("DELETE", "/api/v1/events", [401, 403, 403, 403, 405]),
+        case("DELETE", "/api/v1/events", [401, 403, 403, 403, 405, 401]),
     ];
 
     let mut failures = Vec::new();
@@ -373,9 +405,43 @@ async fn every_endpoint_for_every_role() {
                     case.method, case.path
                 ));
             }
+            let why = match *role {
+                "none" => "missing_token",
+                _ => "invalid_token",
+            };
+            if code == 401 && b["error"]["code"] != why {
+                failures.push(format!(
+                    "{} {} as {role}: 401 {b}, expected code {why}",
+                    case.method, case.path
+                ));
+            }
+        }
+    }
+
+    // The live socket is a board route: any token on `?token=`, none or a
+    // bad one is a 401 (no --public-boards here).
+    for (role, opens) in ROLES.iter().zip([false, true, true, true, true, false]) {
+        match ws(&s, tokens.of(role)).await {
+            Ok(()) if opens => {}
+            Err(tokio_tungstenite::tungstenite::Error::Http(res))
+                if !opens && res.status().as_u16() == 401 => {}
+            Ok(()) => failures.push(format!("the live socket opened for {role}")),
+            Err(e) => failures.push(format!("the live socket as {role}: {e}")),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Refused webhook calls changed nothing: the setup hook went with the
+    // leader's DELETE only, and only the leader's POST added one.
+    let (code, b) = call(&c, &s, leader, "GET", "/api/v1/webhooks", None, &[]).await;
+    assert_eq!(code, 200, "{b}");
+    let urls: Vec<&str> = b["webhooks"]
+        .as_array()
+        .expect("webhooks")
+        .iter()
+        .filter_map(|h| h["url"].as_str())
+        .collect();
+    assert_eq!(urls, ["https://hooks.example.com/leader"], "{b}");
 
     // A bad or malformed token is a 401 even where none is needed to read
     // a page, and a claim in the body changes nothing.
@@ -514,7 +580,7 @@ async fn live_socket_public_boards_bootstrap_and_revocation() {
     drop(s);
 
     // A guessable bootstrap secret is refused at start.
-    let out = Command::new(env!("CARGO_BIN_EXE_crossboard"))
+    let out = common::command()
         .args(["serve", "--addr", "127.0.0.1:0", "--data", d])
         .env("CROSSBOARD_LEADER_TOKEN", "short")
         .output()

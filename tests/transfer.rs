@@ -6,15 +6,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{all_events, client, get, post, Server};
 use serde_json::{json, Value};
 
 fn crossboard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crossboard"))
+    common::command()
         .args(args)
-        .env_remove("CROSSBOARD_DATA")
         .output()
         .expect("run crossboard")
 }
@@ -202,6 +201,84 @@ async fn export_then_import_reproduces_identical_boards() {
             comparable(&events),
             "{name}"
         );
+    }
+}
+
+/// Text a spreadsheet would run as a formula leaves as text (`'=...`) and
+/// comes back exactly as it was, through the real CLI.
+#[test]
+fn csv_export_neutralises_formulas_and_import_restores_them() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let names = [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "-5 apples",
+        "@SUM(A1)",
+        "+46 8 555",
+        "'=already quoted",
+    ];
+    let mut jsonl = String::from(
+        "{\"type\":\"division_created\",\"data\":{\"id\":\"n\",\"name\":\"=1+1\"}}\n\
+         {\"type\":\"seller_joined\",\"data\":{\"id\":\"a\",\"name\":\"@anna\",\"division\":\"n\"}}\n",
+    );
+    for (i, name) in names.iter().enumerate() {
+        let body = json!({"id": format!("m{i}"), "type": "meeting_held",
+                          "data": {"seller": "a", "customer": name}});
+        jsonl.push_str(&format!("{body}\n"));
+    }
+    let file = tmp.path().join("in.jsonl");
+    std::fs::write(&file, jsonl).expect("write");
+    let src = tmp.path().join("src");
+    let out = crossboard(&["import", dir(&file), "--data", dir(&src)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let csv = crossboard(&["export", "--format", "csv", "--data", dir(&src)]);
+    assert!(csv.status.success(), "{}", text(&csv.stderr));
+    let cells: Vec<String> = csv::ReaderBuilder::new()
+        .from_reader(&csv.stdout[..])
+        .records()
+        .flat_map(|r| {
+            r.expect("csv row")
+                .iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for name in names.iter().chain(&["=1+1", "@anna"]) {
+        assert!(
+            cells.contains(&format!("'{name}")),
+            "{name:?} is not written as '{name} in\n{}",
+            text(&csv.stdout)
+        );
+    }
+    assert!(
+        cells
+            .iter()
+            .all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])),
+        "a cell would be a formula:\n{}",
+        text(&csv.stdout)
+    );
+
+    let file = tmp.path().join("out.csv");
+    std::fs::write(&file, &csv.stdout).expect("write");
+    let dst = tmp.path().join("dst");
+    let out = crossboard(&["import", dir(&file), "--data", dir(&dst)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines = |data: &Path| {
+        let out = crossboard(&["export", "--format", "jsonl", "--data", dir(data)]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| {
+                let e: Value = serde_json::from_str(l).expect("jsonl");
+                json!([e["seq"], e["id"], e["type"], e["occurred_at"], e["data"]])
+            })
+            .collect::<Vec<_>>()
+    };
+    let (before, after) = (lines(&src), lines(&dst));
+    assert_eq!(before.len(), names.len() + 2);
+    assert_eq!(after, before);
+    for (i, name) in names.iter().enumerate() {
+        assert_eq!(after[i + 2][4]["customer"], *name);
     }
 }
 

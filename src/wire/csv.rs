@@ -1,6 +1,18 @@
 //! The CSV form of the import/export record: one header row naming
 //! columns in any order, data fields as `data.<name>` columns. See
 //! [`record`](crate::wire::record) for what a record is.
+//!
+//! # Formula prefixes
+//!
+//! A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or
+//! a carriage return as a formula, so a customer named
+//! `=HYPERLINK("http://evil","y")` would turn an export into an attack on
+//! whoever opens it. The export therefore writes such a text cell with a
+//! leading `'` (which spreadsheets show as "this is text"), and the import
+//! takes that `'` off again, so a round trip is lossless. Text that itself
+//! starts with `'`s followed by one of those characters gets one more `'`,
+//! so the import never strips one that was part of the value. Numbers are
+//! written plainly: they are never text and never negative in a record.
 
 use std::io::Read;
 
@@ -44,16 +56,45 @@ pub fn csv_row(env: &Envelope) -> Vec<u8> {
 fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| match i {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(";"),
+        Value::String(s) => neutralise(s.clone()),
+        Value::Array(items) => neutralise(
+            items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
         other => other.to_string(),
+    }
+}
+
+/// What makes a spreadsheet read a cell as a formula (see the module docs).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether text would be read as a formula, or would lose a `'` of its own
+/// to [`unneutralise`]: any number of `'` followed by a formula start.
+fn needs_quote(s: &str) -> bool {
+    s.trim_start_matches('\'')
+        .starts_with(|c: char| FORMULA_STARTS.contains(&c))
+}
+
+/// A text cell as exported: with a leading `'` when it needs one.
+fn neutralise(s: String) -> String {
+    if needs_quote(&s) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
+/// A cell as imported: without the `'` that [`neutralise`] added.
+fn unneutralise(raw: &str) -> &str {
+    match raw.strip_prefix('\'') {
+        Some(rest) if needs_quote(rest) => rest,
+        _ => raw,
     }
 }
 
@@ -142,6 +183,7 @@ fn csv_record(columns: &[Column], rec: &csv::StringRecord) -> Value {
     let mut top = Map::new();
     let mut data = Map::new();
     for (col, raw) in columns.iter().zip(rec.iter()) {
+        let raw = unneutralise(raw);
         if raw.is_empty() {
             continue;
         }
@@ -185,4 +227,47 @@ fn typed_cell(field: &str, raw: &str) -> Value {
         }
     }
     Value::String(raw.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_get_a_quote_and_lose_it_again() {
+        for (value, written) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("-5 apples", "'-5 apples"),
+            ("+46 8 123", "'+46 8 123"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'=x", "''=x"),
+            ("''-x", "'''-x"),
+            ("Acme", "Acme"),
+            ("'quoted'", "'quoted'"),
+            ("'", "'"),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(neutralise(value.into()), written, "{value:?}");
+            assert_eq!(unneutralise(written), value, "{written:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_stay_numbers_and_lists_are_one_cell() {
+        assert_eq!(cell(&Value::from(1234)), "1234");
+        assert_eq!(cell(&serde_json::json!(["-a", "b"])), "'-a;b");
+        assert_eq!(
+            typed_cell("guests", unneutralise("'-a;b")),
+            serde_json::json!(["-a", "b"])
+        );
+        assert_eq!(
+            typed_cell("amount", unneutralise("1234")),
+            Value::from(1234)
+        );
+    }
 }

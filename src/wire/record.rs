@@ -23,7 +23,9 @@
 //! fields as `data.<name>` (see [`DATA_FIELDS`]) — the same name an error
 //! reports as its `field`. Empty cells are absent fields. List fields
 //! (`data.guests`, `data.divisions`) are `;`-separated, rule sets are JSON
-//! text, integers and booleans are written plainly.
+//! text, integers and booleans are written plainly. Text that a spreadsheet
+//! would run as a formula is written with a leading `'` that the import
+//! removes (see [`csv`](crate::wire::csv)).
 //!
 //! # Rows without an id
 //!
@@ -420,6 +422,57 @@ mod tests {
                 assert_eq!(req.id.as_deref(), Some(env.id.as_str()));
                 assert_eq!(req.occurred_at, Some(env.occurred_at));
             }
+        }
+    }
+
+    #[test]
+    fn csv_neutralises_formulas_and_gets_the_text_back() {
+        for (i, customer) in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "-5 apples",
+            "@SUM(A1)",
+            "+1",
+            "\tTab",
+            "\rReturn",
+            "'=already quoted",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let env = env(
+                i as u64 + 1,
+                Event::OrderClosed {
+                    order: format!("o{i}"),
+                    seller: "a".into(),
+                    customer: customer.into(),
+                    amount: 5,
+                    currency: "SEK".into(),
+                    lead: None,
+                },
+            );
+            let row = String::from_utf8(csv_row(&env)).unwrap();
+            let cells: Vec<String> = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(row.as_bytes())
+                .records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(String::from)
+                .collect();
+            assert!(
+                cells.contains(&format!("'{customer}")),
+                "{customer:?} is not neutralised in {row:?}"
+            );
+            assert!(
+                cells
+                    .iter()
+                    .all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])),
+                "a cell of {row:?} would be a formula"
+            );
+            let req = round_trip_csv(&env);
+            assert_eq!(req.event, env.event);
         }
     }
 

@@ -10,6 +10,20 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// The `crossboard` binary with every `CROSSBOARD_*` variable of this
+/// process removed, so a developer's environment (a `CROSSBOARD_DATA`, a
+/// `CROSSBOARD_LEADER_TOKEN`, a `CROSSBOARD_CONFIG` file) cannot change
+/// what a test sees. Tests add their own variables afterwards.
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossboard"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("CROSSBOARD_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
 pub struct Server {
     child: Child,
     pub base: String,
@@ -23,7 +37,7 @@ impl Server {
     /// and environment, and waits until it prints its address.
     pub fn start_with(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let log = std::fs::File::create(data.with_extension("stderr.log")).expect("stderr log");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossboard"));
+        let mut cmd = command();
         cmd.arg("serve")
             .arg("--addr")
             .arg("127.0.0.1:0")
@@ -169,29 +183,41 @@ pub async fn all_events(c: &reqwest::Client, s: &Server) -> Vec<Value> {
 }
 
 /// Runs the binary to completion (killing it after 60 s) and returns its
-/// exit status, stdout and stderr.
+/// exit status, stdout and stderr. The pipes are drained while it runs, so
+/// a large export cannot block on a full pipe and be taken for a hang.
 pub fn run_cli(args: &[&str]) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crossboard"))
+    let mut child = command()
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn crossboard");
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let started = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
         }
         if started.elapsed() > Duration::from_secs(60) {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("crossboard {args:?} did not finish within 60 s");
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
+    };
     (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        status.success(),
+        stdout.join().expect("stdout"),
+        stderr.join().expect("stderr"),
     )
 }
