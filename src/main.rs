@@ -57,6 +57,8 @@ enum Command {
         /// (for a wall screen on a trusted network).
         #[arg(long, env = "CROSSBOARD_PUBLIC_BOARDS")]
         public_boards: bool,
+        #[command(flatten)]
+        exposure: crossboard::server::Exposure,
     },
     /// Manage access tokens (roles leader, seller, screen). Secrets are
     /// shown once and stored only as hashes. While no token exists the API
@@ -213,6 +215,7 @@ fn main() -> ExitCode {
                 tz,
                 demo_every,
                 public_boards,
+                exposure,
             } => {
                 crossboard::server::serve(crossboard::server::ServeOptions {
                     addr,
@@ -221,6 +224,7 @@ fn main() -> ExitCode {
                     tz,
                     demo_every,
                     public_boards,
+                    exposure,
                 })
                 .await
             }
@@ -298,6 +302,10 @@ enum TokenCommand {
     /// server is (re)started.
     Revoke {
         id: String,
+        /// Revoke even the last leader token (without one, nobody can
+        /// manage rules and tokens; with no token at all the API is open).
+        #[arg(long)]
+        force: bool,
         /// Data directory (the sled log lives here).
         #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
         data: PathBuf,
@@ -346,9 +354,9 @@ fn run_token_command(cmd: TokenCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        TokenCommand::Revoke { id, data } => {
+        TokenCommand::Revoke { id, force, data } => {
             let log = crossboard::verify::open_existing(&data)?;
-            let record = crossboard::tokens::revoke(&log, &id)
+            let record = crossboard::tokens::revoke(&log, &id, force)
                 .with_context(|| format!("cannot revoke in {}", data.display()))?;
             println!("revoked {} token {}", record.role.as_str(), record.id);
         }
