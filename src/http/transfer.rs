@@ -384,3 +384,31 @@ async fn export(State(api): State<Api>, q: Params) -> Result<Response, ApiError>
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(shape: Shape, chunks: &[&str]) -> usize {
+        let mut c = ItemCounter::default();
+        for chunk in chunks {
+            c.feed(shape, chunk.as_bytes());
+        }
+        c.count()
+    }
+
+    #[test]
+    fn items_are_counted_across_chunks() {
+        assert_eq!(count(Shape::Lines, &["{\"a\":1}\n\n  \n{\"b\"", ":2}"]), 2);
+        assert_eq!(count(Shape::Lines, &["{}\n{}\n"]), 2);
+        assert_eq!(count(Shape::Array, &["[]"]), 0);
+        assert_eq!(
+            count(
+                Shape::Array,
+                &[" [ {\"a\": [1,2,", "3]}, \"x,]\\\"\" , 4 ]"]
+            ),
+            3
+        );
+        assert_eq!(count(Shape::Array, &["[[1,2],[3]]"]), 2);
+    }
+}
