@@ -191,7 +191,8 @@ impl Guard {
         };
         let port_ok = port.is_none_or(|p| p == self.bound.port());
         if self.bound.ip().is_unspecified() {
-            port_ok && local.is_some_and(|l| l == ip)
+            // `0.0.0.0:port` is what the start-up banner prints.
+            port_ok && (ip == self.bound.ip() || local.is_some_and(|l| l == ip))
         } else {
             port_ok && ip == self.bound.ip()
         }
