@@ -61,6 +61,8 @@ enum Command {
         /// (refused otherwise, so a webhook cannot probe the local network).
         #[arg(long, env = "CROSSBOARD_WEBHOOK_ALLOW_PRIVATE")]
         webhook_allow_private: bool,
+        #[command(flatten)]
+        exposure: crossboard::server::Exposure,
     },
     /// Manage access tokens (roles leader, seller, screen). Secrets are
     /// shown once and stored only as hashes. While no token exists the API
@@ -218,6 +220,7 @@ fn main() -> ExitCode {
                 demo_every,
                 public_boards,
                 webhook_allow_private,
+                exposure,
             } => {
                 crossboard::server::serve(crossboard::server::ServeOptions {
                     addr,
@@ -227,6 +230,7 @@ fn main() -> ExitCode {
                     demo_every,
                     public_boards,
                     webhook_allow_private,
+                    exposure,
                 })
                 .await
             }
@@ -304,6 +308,10 @@ enum TokenCommand {
     /// server is (re)started.
     Revoke {
         id: String,
+        /// Revoke even the last leader token (without one, nobody can
+        /// manage rules and tokens; with no token at all the API is open).
+        #[arg(long)]
+        force: bool,
         /// Data directory (the sled log lives here).
         #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
         data: PathBuf,
@@ -352,9 +360,9 @@ fn run_token_command(cmd: TokenCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        TokenCommand::Revoke { id, data } => {
+        TokenCommand::Revoke { id, force, data } => {
             let log = crossboard::verify::open_existing(&data)?;
-            let record = crossboard::tokens::revoke(&log, &id)
+            let record = crossboard::tokens::revoke(&log, &id, force)
                 .with_context(|| format!("cannot revoke in {}", data.display()))?;
             println!("revoked {} token {}", record.role.as_str(), record.id);
         }

@@ -222,17 +222,39 @@ pub fn list(log: &Log) -> anyhow::Result<Vec<TokenRecord>> {
     Ok(out)
 }
 
-/// Deletes the token with this id.
-pub fn revoke(log: &Log, id: &str) -> anyhow::Result<TokenRecord> {
-    for (hash, bytes) in log.tokens()? {
-        if let Ok(record) = serde_json::from_slice::<TokenRecord>(&bytes) {
-            if record.id == id {
-                log.remove_token(&hash)?;
-                return Ok(record);
+/// Deletes the token with this id. The last leader token stays unless
+/// `force`: without it nobody could change rules or tokens over HTTP, and
+/// removing every token would silently open the API to anyone.
+pub fn revoke(log: &Log, id: &str, force: bool) -> anyhow::Result<TokenRecord> {
+    let stored = log.tokens()?;
+    let records: Vec<_> = stored
+        .iter()
+        .filter_map(|(hash, bytes)| {
+            let record = serde_json::from_slice::<TokenRecord>(bytes).ok()?;
+            Some((hash, record))
+        })
+        .collect();
+    let Some((hash, record)) = records.iter().find(|(_, r)| r.id == id) else {
+        bail!("there is no token with id '{id}' (see `crossboard token list`)")
+    };
+    let leaders = records
+        .iter()
+        .filter(|(_, r)| r.role == Role::Leader)
+        .count();
+    if record.role == Role::Leader && leaders == 1 && !force {
+        bail!(
+            "token {id} is the last leader token: without it nobody can manage rules, \
+             competitions or tokens{}. Create another leader token first \
+             (`crossboard token create --role leader`), or pass --force",
+            if stored.len() == 1 {
+                ", and with no token left the API is open to anyone who can reach it"
+            } else {
+                ""
             }
-        }
+        );
     }
-    bail!("there is no token with id '{id}' (see `crossboard token list`)")
+    log.remove_token(hash)?;
+    Ok(record.clone())
 }
 
 /// `CROSSBOARD_LEADER_TOKEN`: creates a leader token with that secret, or
@@ -330,7 +352,8 @@ mod tests {
             Some("seller:anna".into())
         );
         assert!(auth.lookup("cb_guess").is_none());
-        revoke(&log, &ra.id).unwrap();
+        assert!(revoke(&log, &ra.id, false).is_err(), "the last leader");
+        revoke(&log, &ra.id, true).unwrap();
         assert!(Auth::load(&log, false).unwrap().lookup(&a).is_none());
         assert!(create(&log, Role::Seller, None, None).is_err());
         assert!(bootstrap_leader(&log, "short").is_err());
@@ -377,7 +400,7 @@ mod tests {
         let secret = "cb_an-old-secret";
         let h = hash(secret);
         let old = TokenRecord {
-            id: new_id(),
+            id: hex::encode(&h[..6]),
             role: Role::Leader,
             seller: None,
             label: None,
@@ -387,6 +410,7 @@ mod tests {
             .unwrap();
         let auth = Auth::load(&log, false).unwrap();
         assert_eq!(auth.lookup(secret).unwrap().token_id, old.id);
-        assert_eq!(revoke(&log, &old.id).unwrap(), old);
+        // The only leader: revoking it needs --force.
+        assert_eq!(revoke(&log, &old.id, true).unwrap(), old);
     }
 }

@@ -20,7 +20,17 @@ const CB = (() => {
   }
 
   const params = new URLSearchParams(location.search);
-  if (params.has("token")) store(TOKEN_KEY, params.get("token"));
+  if (params.has("token")) {
+    store(TOKEN_KEY, params.get("token"));
+    // Out of the address bar once stored: no token in history, bookmarks,
+    // screenshots or over-the-shoulder photos of a wall screen.
+    const clean = new URLSearchParams(location.search);
+    clean.delete("token");
+    const q = clean.toString();
+    try {
+      history.replaceState(history.state, "", location.pathname + (q ? "?" + q : "") + location.hash);
+    } catch (_) { /* an odd embedding: the token simply stays visible */ }
+  }
 
   function token() { return store(TOKEN_KEY); }
 

@@ -174,6 +174,16 @@ pub async fn require(State(api): State<Api>, mut req: Request, next: Next) -> Re
             return forbidden(format!("{what} (this is a {} token)", role.as_str()));
         }
     }
+    // Leaders and bulk imports are trusted to pace themselves; sellers'
+    // scripts and wall screens are not.
+    if let (Some(who), Some(rate)) = (&who, &api.guard.rate) {
+        let limited = matches!(who.role, Some(Role::Seller | Role::Screen));
+        if limited && route != "/api/v1/events/batch" {
+            if let Err(wait) = rate.take(&who.token_id) {
+                return crate::http::guard::rate_limited(wait);
+            }
+        }
+    }
     req.extensions_mut()
         .insert(who.unwrap_or_else(Identity::open));
     next.run(req).await

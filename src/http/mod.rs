@@ -14,6 +14,8 @@ pub mod boards;
 pub mod competitions;
 pub mod errors;
 pub mod events;
+pub mod guard;
+pub mod listen;
 pub mod live;
 pub mod metrics;
 pub mod openapi;
@@ -44,6 +46,8 @@ pub struct Api {
     pub writer: Writer,
     /// The tokens this server accepts; see `crate::tokens`.
     pub auth: Arc<Auth>,
+    /// Host/Origin checks, rate limits and the live socket cap.
+    pub guard: Arc<guard::Guard>,
 }
 
 /// Routes of other rings (webhooks) reach the core through this, without
@@ -76,6 +80,11 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             api.clone(),
             auth::require,
+        ))
+        // Before auth: a rebound or cross-site request learns nothing.
+        .layer(axum::middleware::from_fn_with_state(
+            api.clone(),
+            guard::browser_safe,
         ))
         .layer(axum::middleware::from_fn(errors::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -49,7 +49,11 @@ async fn openapi_json() -> impl IntoResponse {
     info(
         title = "crossboard",
         description = "Cross-selling between sales divisions as a live game: an event-sourced leaderboard. \
-Every error is a 4xx with `{\"error\": {\"code\", \"message\", \"field\"}}`; `field` names the field at fault.",
+Every error is a 4xx with `{\"error\": {\"code\", \"message\", \"field\"}}`; `field` names the field at fault. \
+Any route may also answer `415 unsupported_media_type` (a body without `Content-Type: application/json`), \
+`403 forbidden_origin` (a write from another site's page), `421 unknown_host` (a Host that is not this server), \
+`429 rate_limited` with `Retry-After` (seller and screen tokens), `413 body_too_large` / `too_many_items`, \
+and `503 too_many_sockets` / `too_many_connections`.",
     ),
     paths(
         healthz, metrics, openapi_doc, post_event, list_events, post_batch, export,

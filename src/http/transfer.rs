@@ -9,17 +9,17 @@
 use std::sync::atomic::Ordering;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::domain::time::micros;
 use crate::http::Api;
-use crate::wire::body::{params, Params};
+use crate::wire::body::{mime, params, Params};
 use crate::wire::csv::{csv_header, csv_row};
 use crate::wire::error::ApiError;
 use crate::wire::jsonl::jsonl_line;
@@ -35,10 +35,8 @@ const EXPORT_CHUNK: u64 = 1_000;
 
 pub fn routes() -> Router<Api> {
     Router::new()
-        .route(
-            "/api/v1/events/batch",
-            post(batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY)),
-        )
+        // `read_batch` enforces MAX_BATCH_BODY while streaming.
+        .route("/api/v1/events/batch", post(batch))
         .route("/api/v1/export", get(export))
 }
 
@@ -61,34 +59,131 @@ struct Item {
     record: Result<Value, ApiError>,
 }
 
-fn batch_items(headers: &HeaderMap, bytes: &[u8]) -> Result<Vec<Item>, ApiError> {
-    let mime = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|ct| {
-            ct.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    let array = match mime.as_deref() {
-        Some("application/json") => true,
+/// How a batch body lists its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `application/json`: one JSON array.
+    Array,
+    /// `application/x-ndjson` and its aliases: one event per line.
+    Lines,
+}
+
+/// The batch's shape from its content type; anything else (or none) is a
+/// 415, like every JSON endpoint (see `wire::body::json_body`).
+fn batch_shape(headers: &HeaderMap) -> Result<Shape, ApiError> {
+    match mime(headers).as_deref() {
+        Some("application/json") => Ok(Shape::Array),
         Some(
             "application/x-ndjson"
             | "application/ndjson"
             | "application/jsonl"
             | "application/x-jsonlines"
             | "application/jsonlines",
-        ) => false,
-        None => first == Some(b'['),
-        Some(_) => return Err(ApiError::new(
+        ) => Ok(Shape::Lines),
+        _ => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send a JSON array as application/json or one event per line as application/x-ndjson",
         )),
-    };
+    }
+}
+
+/// Counts a batch's items as its bytes arrive, so that an oversized batch
+/// is refused at item 10,001 instead of after reading and parsing 8 MiB.
+/// Lines: non-blank lines. Array: commas between top-level items (strings
+/// and nesting tracked), plus one once an item has started.
+#[derive(Debug, Default)]
+struct ItemCounter {
+    items: usize,
+    /// Lines: the current line has content. Array: an item has started.
+    open: bool,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl ItemCounter {
+    fn feed(&mut self, shape: Shape, bytes: &[u8]) {
+        for &b in bytes {
+            match shape {
+                Shape::Lines if b == b'\n' => {
+                    self.items += usize::from(self.open);
+                    self.open = false;
+                }
+                Shape::Lines => self.open |= !b.is_ascii_whitespace(),
+                Shape::Array => self.array_byte(b),
+            }
+        }
+    }
+
+    fn array_byte(&mut self, b: u8) {
+        if self.in_string {
+            match (self.escaped, b) {
+                (true, _) => self.escaped = false,
+                (false, b'\\') => self.escaped = true,
+                (false, b'"') => self.in_string = false,
+                _ => {}
+            }
+            return;
+        }
+        match b {
+            b'"' => self.in_string = true,
+            b'[' | b'{' => self.depth += 1,
+            b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+            b',' if self.depth == 1 => {
+                self.items += usize::from(self.open);
+                self.open = false;
+                return;
+            }
+            _ => {}
+        }
+        // Anything but whitespace inside the outer array starts an item
+        // (the outer `[` itself takes depth from 0 to 1 and does not).
+        if self.depth >= 1 && !b.is_ascii_whitespace() && !(b == b'[' && self.depth == 1) {
+            self.open = true;
+        }
+    }
+
+    /// Items seen so far, counting one still being read.
+    fn count(&self) -> usize {
+        self.items + usize::from(self.open)
+    }
+}
+
+fn too_many_items() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_many_items",
+        format!("a batch holds at most {MAX_BATCH_ITEMS} events; split it"),
+    )
+}
+
+/// Reads a batch body up to [`MAX_BATCH_BODY`] bytes and
+/// [`MAX_BATCH_ITEMS`] items, stopping at whichever comes first.
+async fn read_batch(body: Body, shape: Shape) -> Result<Vec<u8>, ApiError> {
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut counter = ItemCounter::default();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        if buf.len() + chunk.len() > MAX_BATCH_BODY {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("a batch is at most {MAX_BATCH_BODY} bytes; split it"),
+            ));
+        }
+        counter.feed(shape, &chunk);
+        if counter.count() > MAX_BATCH_ITEMS {
+            return Err(too_many_items());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+fn batch_items(shape: Shape, bytes: &[u8]) -> Result<Vec<Item>, ApiError> {
+    let array = shape == Shape::Array;
     if array {
         let v: Value = serde_json::from_slice(bytes).map_err(|e| {
             ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
@@ -125,29 +220,14 @@ async fn batch(
     State(api): State<Api>,
     who: crate::tokens::Identity,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("a batch is at most {MAX_BATCH_BODY} bytes; split it"),
-            )
-        } else {
-            ApiError::bad_request("invalid_body", e.body_text())
-        }
-    })?;
-    let items = batch_items(&headers, &bytes)?;
+    let shape = batch_shape(&headers)?;
+    let bytes = read_batch(body, shape).await?;
+    let items = batch_items(shape, &bytes)?;
+    // The counter's guess is exact for well-formed bodies; this is the rule.
     if items.len() > MAX_BATCH_ITEMS {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_items",
-            format!(
-                "a batch holds at most {MAX_BATCH_ITEMS} events, this one {}; split it",
-                items.len()
-            ),
-        ));
+        return Err(too_many_items());
     }
     let now = micros(chrono::Utc::now());
     // Queue every valid item before awaiting any, so they share flushes.
@@ -303,4 +383,32 @@ async fn export(State(api): State<Api>, q: Params) -> Result<Response, ApiError>
         Body::from_stream(chunks),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(shape: Shape, chunks: &[&str]) -> usize {
+        let mut c = ItemCounter::default();
+        for chunk in chunks {
+            c.feed(shape, chunk.as_bytes());
+        }
+        c.count()
+    }
+
+    #[test]
+    fn items_are_counted_across_chunks() {
+        assert_eq!(count(Shape::Lines, &["{\"a\":1}\n\n  \n{\"b\"", ":2}"]), 2);
+        assert_eq!(count(Shape::Lines, &["{}\n{}\n"]), 2);
+        assert_eq!(count(Shape::Array, &["[]"]), 0);
+        assert_eq!(
+            count(
+                Shape::Array,
+                &[" [ {\"a\": [1,2,", "3]}, \"x,]\\\"\" , 4 ]"]
+            ),
+            3
+        );
+        assert_eq!(count(Shape::Array, &["[[1,2],[3]]"]), 2);
+    }
 }

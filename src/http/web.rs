@@ -56,7 +56,7 @@ pub fn routes() -> Router<Api> {
     for (path, page) in PAGES {
         router = router.route(
             path,
-            get(move |h: HeaderMap| async move { serve(page, &h) }),
+            get(move |h: HeaderMap| async move { page_headers(serve(page, &h), &h) }),
         );
     }
     router
@@ -68,6 +68,36 @@ pub fn routes() -> Router<Api> {
             "/assets/{file}",
             get(|Path(file): Path<String>, h: HeaderMap| async move { named(&file, &h) }),
         )
+}
+
+/// What a page may do, for the browser to enforce: scripts and styles
+/// only from this server (style attributes are used, scripts are never
+/// inline), requests and the live socket only back to it, never framed
+/// (clickjacking), and no address with a `?token=` leaked as a referrer.
+fn page_headers(mut res: Response, req: &HeaderMap) -> Response {
+    // The Host was checked by the guard, so it is ours to echo. `'self'`
+    // covers ws: and wss: in current browsers; older Safari needs them named.
+    let socket = req
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()) && !h.contains([';', ',']))
+        .map(|h| format!(" ws://{h} wss://{h}"))
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self'; connect-src 'self'{socket}; frame-ancestors 'none'; \
+         base-uri 'none'; form-action 'self'; object-src 'none'"
+    );
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
 }
 
 fn named(file: &str, headers: &HeaderMap) -> Response {

@@ -34,11 +34,13 @@ use std::time::Duration;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
 use crate::http::Api;
+use crate::wire::error::ApiError;
 use hub::Hub;
 use session::session;
 
@@ -74,7 +76,8 @@ pub struct Limits {
     /// Keep-alive ping interval (`CROSSBOARD_LIVE_PING_MS`); a ping left
     /// unanswered for two intervals disconnects.
     pub ping_every: Duration,
-    /// Boards one socket may follow.
+    /// Distinct boards one socket may follow: a wall shows a few, and each
+    /// board costs a publisher and a render per change.
     pub max_subscriptions: usize,
 }
 
@@ -84,7 +87,7 @@ impl Default for Limits {
             buffer_bytes: 1024 * 1024,
             stuck: Duration::from_secs(10),
             ping_every: Duration::from_secs(15),
-            max_subscriptions: 32,
+            max_subscriptions: 8,
         }
     }
 }
@@ -113,6 +116,15 @@ pub fn routes() -> Router<Api> {
 }
 
 async fn upgrade(State(api): State<Api>, ws: WebSocketUpgrade) -> Response {
+    // Counted from the upgrade until the session ends (`--max-live-sockets`).
+    let Some(slot) = api.guard.live_socket() else {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too_many_sockets",
+            "the server has as many live sockets open as it allows; retry shortly",
+        )
+        .into_response();
+    };
     let hub = Hub::for_shared(&api.shared);
     // tungstenite's default buffers are 128 KiB each per socket; a thousand
     // wall screens would hold a quarter GiB of mostly empty buffers.
@@ -120,5 +132,8 @@ async fn upgrade(State(api): State<Api>, ws: WebSocketUpgrade) -> Response {
         .max_frame_size(MAX_INBOUND)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
-        .on_upgrade(move |socket| session(hub, socket))
+        .on_upgrade(move |socket| async move {
+            session(hub, socket).await;
+            drop(slot);
+        })
 }
