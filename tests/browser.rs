@@ -418,7 +418,8 @@ async fn the_pages_work_in_a_real_browser() {
     js(
         &c,
         "const t = document.getElementById('rules-text'); const r = JSON.parse(t.value); \
-         r.lead_given = 500; t.value = JSON.stringify(r, null, 2); return null;",
+         r.lead_given = 500; t.value = JSON.stringify(r, null, 2); \
+         document.getElementById('retroactive').checked = true; return null;",
     )
     .await;
     c.find(Locator::Css("#preview"))

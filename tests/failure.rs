@@ -81,10 +81,13 @@ async fn load(
     per_writer: usize,
 ) -> HashMap<String, (u16, Option<u64>)> {
     let mut handles = Vec::new();
+    // One client for all writers: building one loads the TLS trust store,
+    // and 32 of them would still be starting when the test stops the server.
+    let client = common::client();
     for w in 0..writers {
         let url = format!("{base}/api/v1/events");
+        let c = client.clone();
         handles.push(tokio::spawn(async move {
-            let c = common::client();
             let mut out = Vec::new();
             for n in 0..per_writer {
                 let id = format!("w{w}-{n}");

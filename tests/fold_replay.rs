@@ -517,6 +517,33 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
             "active sellers {:?}",
             w
         );
+        // (c) collaboration, computed in one pass over the leads, equals
+        // each party's figures computed on their own from a replay.
+        let collab = serde_json::to_value(board::collaboration(&live, &w)).unwrap();
+        let (from, to) = board::window_us(&w);
+        for (i, d) in collab["divisions"].as_array().unwrap().iter().enumerate() {
+            let mut alone = board::lead_stats(&replayed, board::Who::Division(i as u32), from, to);
+            alone.collaboration_points = d["stats"]["collaboration_points"].as_i64().unwrap();
+            prop_assert_eq!(
+                &d["stats"],
+                &serde_json::to_value(alone).unwrap(),
+                "division {} in {:?}",
+                i,
+                w
+            );
+        }
+        for row in collab["sellers"].as_array().unwrap() {
+            let ix = replayed.org.seller(row["id"].as_str().unwrap()).unwrap();
+            let mut alone = board::lead_stats(&replayed, board::Who::Seller(ix), from, to);
+            alone.collaboration_points = row["stats"]["collaboration_points"].as_i64().unwrap();
+            prop_assert_eq!(
+                &row["stats"],
+                &serde_json::to_value(alone).unwrap(),
+                "seller {} in {:?}",
+                ix,
+                w
+            );
+        }
         for s in 0..sellers as u32 {
             prop_assert_eq!(
                 live.score.seller_kinds(s, &w),

@@ -49,7 +49,7 @@
     const board = $("pv-board").value, win = $("pv-window").value;
     $("preview").disabled = true;
     try {
-      const res = await CB.api(`/api/v1/rules/preview?board=${board}&window=${win}`, { body: { rules } });
+      const res = await CB.api(`/api/v1/rules/preview?board=${board}&window=${win}`, { body: { rules, retroactive: $("retroactive").checked } });
       renderPreview(res.rows || []);
     } catch (e) {
       if (!fieldError($("rules"), e)) notice($("rules-notice"), "err", e.message);

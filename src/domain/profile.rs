@@ -85,10 +85,75 @@ pub enum Who {
     Division(DivisionIx),
 }
 
-/// Lead-loop figures for leads given within `[from_us, to_us)` and orders
-/// closed within it.
-pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64) -> LeadStats {
-    let org = &p.org;
+/// Running sums behind one [`LeadStats`], so that one seller's figures and
+/// everyone's at once come from the same per-lead rule.
+#[derive(Debug, Default)]
+struct Tally {
+    st: LeadStats,
+    answered: u64,
+    hours_sum: f64,
+    won_given: u64,
+}
+
+/// What one lead contributes, worked out once and applied to each party.
+struct LeadFacts {
+    in_range: bool,
+    at_us: i64,
+    /// Business time and author of the earliest feedback.
+    first: Option<(SellerIx, i64)>,
+    won: bool,
+}
+
+impl Tally {
+    fn lead(&mut self, l: &LeadFacts, gave: bool, received: bool) {
+        if !l.in_range {
+            return;
+        }
+        if gave {
+            self.st.leads_given += 1;
+            self.won_given += l.won as u64;
+        }
+        if received {
+            self.st.leads_received += 1;
+            if let Some((_, at)) = l.first {
+                self.answered += 1;
+                self.hours_sum += (at - l.at_us).max(0) as f64 / 3.6e9;
+            }
+        }
+        if (gave || received) && l.won {
+            self.st.leads_won += 1;
+        }
+    }
+
+    fn order(&mut self, currency: &str, amount: i64) {
+        let v = self
+            .st
+            .collaboration_value
+            .entry(currency.to_string())
+            .or_default();
+        *v = v.saturating_add(amount);
+    }
+
+    fn finish(self) -> LeadStats {
+        let mut st = self.st;
+        st.feedback_rate = fraction(self.answered, st.leads_received);
+        st.hours_to_first_feedback = (self.answered > 0)
+            .then(|| (self.hours_sum / self.answered as f64 * 10.0).round() / 10.0);
+        st.conversion_rate = fraction(self.won_given, st.leads_given);
+        st
+    }
+}
+
+/// Walks every live lead once: its facts, and each order from it that was
+/// closed in `[from_us, to_us)` as (closer, closer's division, currency,
+/// amount). One pass serves one seller's profile and the whole
+/// collaboration view alike, so neither costs sellers × leads.
+fn each_lead(
+    p: &Projection,
+    from_us: i64,
+    to_us: i64,
+    mut visit: impl FnMut(&crate::domain::org::Lead, &LeadFacts, &[(SellerIx, DivisionIx, &str, i64)]),
+) {
     let feedback_of = |seq: u64| match p.facts.fact(seq) {
         Some(rec) if !rec.voided => match &rec.fact {
             Fact::Feedback { status, by, .. } => Some((*status, *by, rec.at_us)),
@@ -97,40 +162,17 @@ pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64) -> LeadSta
         _ => None,
     };
     let in_range = |at: i64| at >= from_us && at < to_us;
-    let mut st = LeadStats::default();
-    let (mut answered, mut hours_sum, mut won_given) = (0u64, 0f64, 0u64);
-    for l in org.leads.iter().filter(|l| !l.voided) {
-        let first = l.feedback.iter().find_map(|s| feedback_of(*s));
-        let won = l
-            .feedback
-            .iter()
-            .any(|s| matches!(feedback_of(*s), Some((FeedbackStatus::Won, _, _))));
-        let (gave, received) = match who {
-            Who::Seller(s) => (
-                l.giver == s,
-                match l.to_seller {
-                    Some(t) => t == s,
-                    None => first.is_some_and(|(_, by, _)| by == s),
-                },
-            ),
-            Who::Division(d) => (l.giver_division == d, l.to_division == d),
-        };
-        if in_range(l.at_us) {
-            if gave {
-                st.leads_given += 1;
-                won_given += won as u64;
+    let mut orders: Vec<(SellerIx, DivisionIx, &str, i64)> = Vec::new();
+    for l in p.org.leads.iter().filter(|l| !l.voided) {
+        let mut first: Option<(SellerIx, i64)> = None;
+        let mut won = false;
+        for (status, by, at) in l.feedback.iter().filter_map(|s| feedback_of(*s)) {
+            if first.is_none() {
+                first = Some((by, at));
             }
-            if received {
-                st.leads_received += 1;
-                if let Some((_, _, at)) = first {
-                    answered += 1;
-                    hours_sum += (at - l.at_us).max(0) as f64 / 3.6e9;
-                }
-            }
-            if (gave || received) && won {
-                st.leads_won += 1;
-            }
+            won |= status == FeedbackStatus::Won;
         }
+        orders.clear();
         for o in &l.orders {
             let Some(rec) = p.facts.fact(*o).filter(|r| !r.voided && in_range(r.at_us)) else {
                 continue;
@@ -143,27 +185,114 @@ pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64) -> LeadSta
                 ..
             } = &rec.fact
             {
-                let closed = match who {
-                    Who::Seller(s) => *seller == s,
-                    Who::Division(d) => *division == d,
-                };
-                if gave || closed {
-                    let code = org
-                        .currencies
-                        .get(*currency as usize)
-                        .cloned()
-                        .unwrap_or_default();
-                    let v = st.collaboration_value.entry(code).or_default();
-                    *v = v.saturating_add(*amount);
+                let code = p
+                    .org
+                    .currencies
+                    .get(*currency as usize)
+                    .map_or("", String::as_str);
+                orders.push((*seller, *division, code, *amount));
+            }
+        }
+        let facts = LeadFacts {
+            in_range: in_range(l.at_us),
+            at_us: l.at_us,
+            first,
+            won,
+        };
+        visit(l, &facts, &orders);
+    }
+}
+
+/// The seller who receives a lead: the one it names, else whoever answered
+/// it first.
+fn receiver(l: &crate::domain::org::Lead, facts: &LeadFacts) -> Option<SellerIx> {
+    l.to_seller.or(facts.first.map(|(by, _)| by))
+}
+
+/// Lead-loop figures for leads given within `[from_us, to_us)` and orders
+/// closed within it.
+pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64) -> LeadStats {
+    let mut t = Tally::default();
+    each_lead(p, from_us, to_us, |l, facts, orders| {
+        let (gave, received) = match who {
+            Who::Seller(s) => (l.giver == s, receiver(l, facts) == Some(s)),
+            Who::Division(d) => (l.giver_division == d, l.to_division == d),
+        };
+        t.lead(facts, gave, received);
+        for (seller, division, code, amount) in orders {
+            let closed = match who {
+                Who::Seller(s) => *seller == s,
+                Who::Division(d) => *division == d,
+            };
+            if gave || closed {
+                t.order(code, *amount);
+            }
+        }
+    });
+    t.finish()
+}
+
+/// Every seller's and every division's lead-loop figures in one pass over
+/// the leads: each lead is tallied for its giver and receiver, each order
+/// for the giver and the closer (once when they are the same). The third
+/// value is the order value of the whole window, each order counted once
+/// however many took part.
+fn lead_stats_all(
+    p: &Projection,
+    from_us: i64,
+    to_us: i64,
+) -> (Vec<LeadStats>, Vec<LeadStats>, BTreeMap<String, i64>) {
+    let mut total = Tally::default();
+    let mut sellers: Vec<Tally> = (0..p.org.sellers.len()).map(|_| Tally::default()).collect();
+    let mut divisions: Vec<Tally> = (0..p.org.divisions.len())
+        .map(|_| Tally::default())
+        .collect();
+    each_lead(p, from_us, to_us, |l, facts, orders| {
+        let r = receiver(l, facts);
+        if let Some(t) = sellers.get_mut(l.giver as usize) {
+            t.lead(facts, true, r == Some(l.giver));
+        }
+        if let Some(r) = r.filter(|r| *r != l.giver) {
+            if let Some(t) = sellers.get_mut(r as usize) {
+                t.lead(facts, false, true);
+            }
+        }
+        if let Some(t) = divisions.get_mut(l.giver_division as usize) {
+            t.lead(facts, true, l.to_division == l.giver_division);
+        }
+        if l.to_division != l.giver_division {
+            if let Some(t) = divisions.get_mut(l.to_division as usize) {
+                t.lead(facts, false, true);
+            }
+        }
+        for (seller, division, code, amount) in orders {
+            total.order(code, *amount);
+            for s in [Some(l.giver), (*seller != l.giver).then_some(*seller)]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(t) = sellers.get_mut(s as usize) {
+                    t.order(code, *amount);
+                }
+            }
+            for d in [
+                Some(l.giver_division),
+                (*division != l.giver_division).then_some(*division),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(t) = divisions.get_mut(d as usize) {
+                    t.order(code, *amount);
                 }
             }
         }
-    }
-    st.feedback_rate = fraction(answered, st.leads_received);
-    st.hours_to_first_feedback =
-        (answered > 0).then(|| (hours_sum / answered as f64 * 10.0).round() / 10.0);
-    st.conversion_rate = fraction(won_given, st.leads_given);
-    st
+    });
+    (
+        sellers.into_iter().map(Tally::finish).collect(),
+        divisions.into_iter().map(Tally::finish).collect(),
+        total.st.collaboration_value,
+    )
 }
 
 /// Collaboration figures for every division and seller in a window: what a
@@ -179,14 +308,14 @@ pub fn collaboration(p: &Projection, window: &Window) -> Collaboration {
             division_kinds[*d as usize][i] += k[i];
         }
     }
-    let mut total_value: BTreeMap<String, i64> = BTreeMap::new();
+    let (mut seller_stats, mut division_stats, total_value) = lead_stats_all(p, from, to);
     let divisions: Vec<DivisionCollaboration> = p
         .org
         .divisions
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let mut st = lead_stats(p, Who::Division(i as DivisionIx), from, to);
+            let mut st = std::mem::take(&mut division_stats[i]);
             st.collaboration_points = collaboration_points(&division_kinds[i]);
             DivisionCollaboration {
                 id: d.id.clone(),
@@ -202,7 +331,7 @@ pub fn collaboration(p: &Projection, window: &Window) -> Collaboration {
         .enumerate()
         .filter(|(i, s)| !s.left || seller_kinds[*i].iter().any(|k| *k != 0))
         .map(|(i, s)| {
-            let mut st = lead_stats(p, Who::Seller(i as SellerIx), from, to);
+            let mut st = std::mem::take(&mut seller_stats[i]);
             st.collaboration_points = collaboration_points(&seller_kinds[i]);
             SellerCollaboration {
                 id: s.id.clone(),
@@ -212,30 +341,6 @@ pub fn collaboration(p: &Projection, window: &Window) -> Collaboration {
             }
         })
         .collect();
-    // Each collaborative order counts once overall, however many took part.
-    for l in p.org.leads.iter().filter(|l| !l.voided) {
-        for o in &l.orders {
-            if let Some(rec) = p
-                .facts
-                .fact(*o)
-                .filter(|r| !r.voided && r.at_us >= from && r.at_us < to)
-            {
-                if let Fact::Order {
-                    amount, currency, ..
-                } = &rec.fact
-                {
-                    let code = p
-                        .org
-                        .currencies
-                        .get(*currency as usize)
-                        .cloned()
-                        .unwrap_or_default();
-                    let v = total_value.entry(code).or_default();
-                    *v = v.saturating_add(*amount);
-                }
-            }
-        }
-    }
     let total_points: i64 = division_kinds.iter().map(collaboration_points).sum();
     Collaboration {
         seq: p.seq(),

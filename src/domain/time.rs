@@ -174,10 +174,6 @@ impl Window {
             end: fmt(self.end),
         }
     }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self.view()).unwrap_or(serde_json::Value::Null)
-    }
 }
 
 /// A window in the shape the API sends.

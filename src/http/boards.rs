@@ -55,7 +55,7 @@ async fn get_seller(
     let window = Window::containing(kind, at, p.tz);
     let profile = board::profile(&p, s, &window);
     let mut v = serde_json::to_value(profile).unwrap_or_default();
-    v["window"] = window.to_json();
+    v["window"] = serde_json::to_value(window.view()).unwrap_or_default();
     v["seq"] = p.seq().into();
     Ok(Json(v))
 }

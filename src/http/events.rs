@@ -19,6 +19,7 @@ use crate::http::query::u64_param;
 use crate::http::Api;
 use crate::tokens::Identity;
 use crate::wire::body::{json_body, params, Params};
+use crate::wire::envelope::envelope_json;
 use crate::wire::error::ApiError;
 use crate::wire::event::parse_event_request;
 use crate::writer::{Append, Appended};
@@ -69,7 +70,7 @@ async fn list_events(State(api): State<Api>, q: Params) -> Result<Json<Value>, A
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string())
             })?;
             next = env.seq;
-            events.push(env.to_json());
+            events.push(envelope_json(&env));
         }
     }
     Ok(Json(json!({"events": events, "next": next})))

@@ -161,7 +161,7 @@ async fn preview(
     Ok(Json(json!({
         "seq": p.seq(),
         "board": if divisions.is_some() { "divisions" } else { "sellers" },
-        "window": window.to_json(),
+        "window": window.view(),
         "version": p.rules_version,
         "moved": moved,
         "rows": rows,

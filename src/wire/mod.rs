@@ -9,6 +9,7 @@
 
 pub mod body;
 pub mod csv;
+pub mod envelope;
 pub mod error;
 pub mod event;
 pub mod fields;

@@ -42,6 +42,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::domain::event::{Envelope, Event};
+use crate::wire::envelope::envelope_json;
 use crate::wire::error::ApiError;
 use crate::wire::event::{parse_event_request, EventRequest};
 use crate::wire::fields::{parse_time, Fields, MAX_ID};
@@ -134,7 +135,7 @@ impl Format {
 /// The exported record of an envelope: the `GET /api/v1/events` shape,
 /// which is also an importable `POST /api/v1/events` body.
 pub fn export_json(env: &Envelope) -> Value {
-    let mut v = env.to_json();
+    let mut v = envelope_json(env);
     if let Event::RulesPublished {
         retroactive: true, ..
     } = env.event
