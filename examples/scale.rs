@@ -83,22 +83,14 @@ async fn main() -> anyhow::Result<()> {
     // 1. A large log on disk, written in big batches as the writer would.
     let t = Instant::now();
     if !reuse {
-        let (log, _) = crossboard::app::open_log(&data, Some("Europe/Stockholm"))?;
-        let cfg = crossboard::synth::SynthConfig {
-            events: args.events,
-            sellers: args.sellers,
-            ..Default::default()
-        };
-        let mut batch = Vec::with_capacity(10_000);
-        for env in crossboard::synth::Synth::new(cfg) {
-            batch.push(env);
-            if batch.len() == 10_000 {
-                log.append(&batch)?;
-                batch.clear();
-            }
-        }
-        log.append(&batch)?;
-        log.flush()?;
+        crossboard::synth::write_log(
+            &data,
+            crossboard::synth::SynthConfig {
+                events: args.events,
+                sellers: args.sellers,
+                ..Default::default()
+            },
+        )?;
     }
     if reuse {
         println!("reusing the log in {}", data.display());

@@ -431,6 +431,24 @@ impl Iterator for Synth {
 }
 
 /// All envelopes of a synthetic log, in seq order.
+/// Writes a synthetic log straight into a fresh data dir, through the
+/// store in writer-sized batches, for the scale examples: a million events
+/// take seconds this way instead of minutes over HTTP.
+pub fn write_log(data: &std::path::Path, cfg: SynthConfig) -> anyhow::Result<()> {
+    let (log, _) = crate::app::open_log(data, Some("Europe/Stockholm"))?;
+    let mut batch = Vec::with_capacity(10_000);
+    for env in Synth::new(cfg) {
+        batch.push(env);
+        if batch.len() == 10_000 {
+            log.append(&batch)?;
+            batch.clear();
+        }
+    }
+    log.append(&batch)?;
+    log.flush()?;
+    Ok(())
+}
+
 pub fn generate(cfg: SynthConfig) -> Vec<Envelope> {
     Synth::new(cfg).collect()
 }
