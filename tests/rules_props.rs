@@ -197,3 +197,100 @@ proptest! {
         prop_assert_eq!(c.score.seller_points(&all, 24), fresh.seller_points(&all, 24));
     }
 }
+
+/// A seller who left is listed only while they have points: a draft that
+/// takes their points away drops them off the preview (`draft` null), and a
+/// draft that gives a zero seller who left points makes them appear
+/// (`current` null).
+#[test]
+fn preview_lists_rows_that_drop_off_or_appear() {
+    let at: i64 = 1_780_000_000_000_000;
+    let mut p = Projection::new(chrono_tz::Europe::Stockholm);
+    let mut push = |p: &mut Projection, event: Event| {
+        p.check(&event, &Context::privileged_at(at))
+            .expect("valid event");
+        let seq = p.seq() + 1;
+        p.apply(&Envelope {
+            format: FORMAT_VERSION,
+            seq,
+            id: format!("e{seq}"),
+            occurred_at: at,
+            recorded_at: at,
+            actor: "test".into(),
+            event,
+        });
+    };
+    for (id, name) in [("d1", "One"), ("d2", "Two")] {
+        push(
+            &mut p,
+            Event::DivisionCreated {
+                id: id.into(),
+                name: name.into(),
+            },
+        );
+    }
+    for (id, division) in [("ann", "d1"), ("bo", "d2")] {
+        push(
+            &mut p,
+            Event::SellerJoined {
+                id: id.into(),
+                name: id.into(),
+                division: division.into(),
+            },
+        );
+    }
+    push(
+        &mut p,
+        Event::LeadGiven {
+            lead: "l1".into(),
+            from: "ann".into(),
+            to_division: "d2".into(),
+            to_seller: None,
+            customer: "Acme".into(),
+            note: None,
+            estimated_value: None,
+        },
+    );
+    push(&mut p, Event::SellerLeft { seller: "ann".into() });
+    let window = Window::containing(
+        WindowKind::All,
+        crossboard::domain::time::from_micros(at),
+        p.tz,
+    );
+    let row = |rows: &[crossboard::domain::rules_view::PreviewRow], id: &str| {
+        rows.iter()
+            .find(|r| r.id == id)
+            .map(|r| (r.current.map(|s| s.points), r.draft.map(|s| s.points)))
+    };
+
+    // Default rules: ann has 20 points (10 × 2 across divisions).
+    let no_leads = RuleSet {
+        lead_given: 0,
+        ..RuleSet::default()
+    };
+    let scored = draft_scoreboard(&p, no_leads.clone(), true, 0, &window);
+    let rows = preview_rows(&p, &scored, &window, None);
+    assert_eq!(row(&rows, "ann"), Some((Some(20.0), None)), "drops off");
+    assert_eq!(row(&rows, "bo"), Some((Some(0.0), Some(0.0))));
+
+    // Publish the no-lead rules for all history: now ann is gone, and the
+    // default rules as a draft bring her back.
+    let seq = p.seq() + 1;
+    p.apply(&Envelope {
+        format: FORMAT_VERSION,
+        seq,
+        id: "rules".into(),
+        occurred_at: at,
+        recorded_at: at,
+        actor: "test".into(),
+        event: Event::RulesPublished {
+            version: 1,
+            rules: no_leads.to_json().to_string(),
+            effective_from: i64::MIN,
+            retroactive: true,
+        },
+    });
+    let scored = draft_scoreboard(&p, RuleSet::default(), true, 0, &window);
+    let rows = preview_rows(&p, &scored, &window, None);
+    assert_eq!(row(&rows, "ann"), Some((None, Some(20.0))), "appears");
+}

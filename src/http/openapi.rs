@@ -67,7 +67,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
         Error, ErrorDetail, EventIn, EventType, Appended, EventOut, EventPage,
         BatchResult, BatchItem, Board, Window, Health, WindowKind, Scoring, ExportFormat,
         BoardName, HighlightKind,
-        RulesOut, RulesPut, RulesPublished, PreviewIn, Preview,
+        RulesOut, ScheduledRules, RulesPut, RulesPublished, PreviewIn, Preview,
         CompetitionIn, Competitions, WebhookIn, Webhook, Webhooks,
     )),
     modifiers(&Security),
@@ -328,7 +328,24 @@ pub struct Health {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct RulesOut {
+    /// The version in force now.
     version: u32,
+    /// The rule set in force now.
+    #[schema(value_type = Object)]
+    rules: Value,
+    /// The newest published version (what `If-Match` names), which may
+    /// take effect later.
+    latest_version: u32,
+    /// Versions published to take effect in the future.
+    scheduled: Vec<ScheduledRules>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ScheduledRules {
+    version: u32,
+    #[schema(format = DateTime)]
+    effective_from: String,
     #[schema(value_type = Object)]
     rules: Value,
 }
@@ -356,7 +373,8 @@ pub struct RulesPublished {
 pub struct PreviewIn {
     #[schema(value_type = Object)]
     rules: Value,
-    /// Default true: show history under the draft.
+    /// Default false, like publishing: the draft from `effective_from`
+    /// (default now); true re-scores all history.
     retroactive: Option<bool>,
     #[schema(format = DateTime)]
     effective_from: Option<String>,
@@ -389,6 +407,9 @@ pub struct CompetitionIn {
     scoring: Option<Scoring>,
     #[schema(value_type = Option<Object>)]
     rules: Option<Value>,
+    /// Hours after `end` during which late events still count (status
+    /// `provisional`); then the results freeze. Default 0.
+    grace_hours: Option<u32>,
 }
 
 #[derive(ToSchema)]
