@@ -46,6 +46,7 @@ fn bench(c: &mut Criterion) {
                 kind: kind.clone(),
                 window,
                 limit: Some(100),
+                zeros: false,
             };
             g.bench_function(format!("board_{name}_{window:?}_{n}_events"), |b| {
                 b.iter(|| board::render(&p, &spec, end))

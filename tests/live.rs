@@ -111,7 +111,12 @@ async fn snapshot_on_subscribe_then_each_change() {
     let seq = org(&c, &s, 3).await;
 
     let mut ws = connect(&s).await;
-    send(&mut ws, json!({"subscribe": "sellers", "window": "week"})).await;
+    // With zeros, to compare with the HTTP board, which lists them.
+    send(
+        &mut ws,
+        json!({"subscribe": "sellers", "window": "week", "zeros": true}),
+    )
+    .await;
     let snap = next(&mut ws).await;
     assert_eq!(snap["board"], "sellers", "{snap}");
     assert_eq!(snap["window"]["kind"], "week");
@@ -163,7 +168,11 @@ async fn bursts_are_coalesced_and_end_in_the_last_state() {
     let c = common::client();
     org(&c, &s, 2).await;
     let mut ws = connect(&s).await;
-    send(&mut ws, json!({"subscribe": "sellers", "window": "all"})).await;
+    send(
+        &mut ws,
+        json!({"subscribe": "sellers", "window": "all", "zeros": true}),
+    )
+    .await;
     next(&mut ws).await;
 
     let mut last = 0;
@@ -191,16 +200,18 @@ async fn a_stalled_client_neither_blocks_others_nor_stays() {
     let c = common::client();
     org(&c, &s, 8).await;
 
+    // With zeros, so every frame carries all 24 rows and the stalled
+    // client's buffer fills within the test's rounds.
     let mut stalled = connect(&s).await;
     send(
         &mut stalled,
-        json!({"subscribe": "sellers", "window": "all"}),
+        json!({"subscribe": "sellers", "window": "all", "zeros": true}),
     )
     .await;
     let mut reader = connect(&s).await;
     send(
         &mut reader,
-        json!({"subscribe": "sellers", "window": "all"}),
+        json!({"subscribe": "sellers", "window": "all", "zeros": true}),
     )
     .await;
     next(&mut reader).await;
@@ -329,4 +340,89 @@ async fn competitions_stream_and_lead_changes_are_celebrated() {
         }
     }
     assert_eq!(leaders, ["a", "b"]);
+}
+
+fn ids(board: &Value) -> Vec<&str> {
+    board["rows"]
+        .as_array()
+        .map(|rows| rows.iter().filter_map(|r| r["id"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// Issue 15: at the start of a window everyone ties at 0, and a cut that
+/// kept ties sent every row in every frame.
+#[tokio::test]
+async fn a_board_where_everyone_ties_is_cut_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::Server::start(&dir.path().join("data"));
+    let c = common::client();
+    org(&c, &s, 4).await;
+
+    let (code, board) = common::get(&c, &s.url("/api/v1/boards/sellers?limit=5")).await;
+    assert_eq!(code, 200, "{board}");
+    assert_eq!(ids(&board), ["a0", "a1", "a2", "a3", "b0"], "{board}");
+    assert!(board["rows"]
+        .as_array()
+        .is_some_and(|rows| rows.iter().all(|r| r["rank"] == 1 && r["points"] == 0)));
+    assert_eq!(board["tied_beyond"], 7, "{board}");
+    assert_eq!(board["zeros_omitted"], 0);
+    assert_eq!(board["total"], 12);
+    // Without a limit everyone still on the team is listed (CONTRACT.md).
+    let (_, board) = common::get(&c, &s.url("/api/v1/boards/sellers")).await;
+    assert_eq!(ids(&board).len(), 12, "{board}");
+    assert_eq!(board["tied_beyond"], 0);
+    let (_, board) = common::get(&c, &s.url("/api/v1/boards/sellers?zeros=false")).await;
+    assert!(ids(&board).is_empty(), "{board}");
+    assert_eq!(board["zeros_omitted"], 12);
+    let (code, err) = common::get(&c, &s.url("/api/v1/boards/sellers?zeros=maybe")).await;
+    assert_eq!(code, 400, "{err}");
+    assert_eq!(err["error"]["field"], "zeros");
+}
+
+#[tokio::test]
+async fn live_frames_leave_zeros_out_and_count_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::Server::start(&dir.path().join("data"));
+    let c = common::client();
+    org(&c, &s, 4).await;
+
+    let mut ws = connect(&s).await;
+    send(&mut ws, json!({"subscribe": "sellers", "window": "week"})).await;
+    let snap = next(&mut ws).await;
+    assert_eq!(snap["board"], "sellers", "{snap}");
+    assert_eq!(snap["rows"], json!([]), "{snap}");
+    assert_eq!(snap["zeros_omitted"], 12);
+    assert_eq!(snap["tied_beyond"], 0);
+    assert_eq!(snap["total"], 12);
+
+    // Asked for, zeros come, cut at the limit.
+    send(
+        &mut ws,
+        json!({"subscribe": "sellers", "window": "week", "zeros": true, "limit": 5}),
+    )
+    .await;
+    let (with_zeros, _) = board_until(&mut ws, |v| v["rows"] != json!([])).await;
+    assert_eq!(ids(&with_zeros).len(), 5, "{with_zeros}");
+    assert_eq!(with_zeros["tied_beyond"], 7);
+    assert_eq!(with_zeros["zeros_omitted"], 0);
+
+    // The first points: one row, the rest still counted.
+    let new = event(&c, &s, lead("L1", "b2", "a")).await;
+    let (frame, _) = board_until(&mut ws, |v| v["seq"] == new && v["zeros_omitted"] == 11).await;
+    assert_eq!(ids(&frame), ["b2"], "{frame}");
+    assert_eq!(frame["rows"][0]["rank"], 1);
+    assert_eq!(frame["tied_beyond"], 0);
+
+    send(
+        &mut ws,
+        json!({"subscribe": "sellers", "window": "week", "zeros": "yes"}),
+    )
+    .await;
+    let err = loop {
+        let v = next(&mut ws).await;
+        if v.get("error").is_some() {
+            break v;
+        }
+    };
+    assert_eq!(err["error"]["field"], "zeros", "{err}");
 }

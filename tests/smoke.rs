@@ -21,7 +21,7 @@ async fn serves_and_appends() {
 }
 
 #[tokio::test]
-async fn board_limit_keeps_ties_at_the_cut() {
+async fn board_limit_cuts_exactly_and_counts_ties() {
     let dir = tempfile::tempdir().unwrap();
     let s = common::Server::start(&dir.path().join("data"));
     let c = common::client();
@@ -48,7 +48,11 @@ async fn board_limit_keeps_ties_at_the_cut() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec!["x", "y", "z"], "the tie at the cut is kept");
+    // Issue 15: the cut is exact (ties at it used to be kept, and a board
+    // where everyone tied sent every row); the tie is counted instead.
+    assert_eq!(ids, vec!["x", "y"], "cut at the limit");
+    assert_eq!(board["rows"][1]["rank"], 2);
+    assert_eq!(board["tied_beyond"], 1, "z shares rank 2: {board}");
     assert_eq!(board["total"], 4);
     let (code, err) = common::get(&c, &s.url("/api/v1/boards/sellers?limit=0")).await;
     assert_eq!(code, 400, "{err}");

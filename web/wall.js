@@ -16,6 +16,7 @@
   const ROTATE = P.has("rotate") ? Math.max(0, parseFloat(P.get("rotate")) || 0) : 15;
   const SOUND = P.get("sound") === "1";
   const WINDOWS = { day: "Today", week: "This week", month: "This month", quarter: "This quarter", year: "This year", all: "All time" };
+  const LAST = { day: "Yesterday's", week: "Last week's", month: "Last month's", quarter: "Last quarter's", year: "Last year's" };
 
   const $ = (id) => document.getElementById(id);
   const boardEl = $("board");
@@ -26,7 +27,9 @@
     if (name === "competition") return { key: token, sub: { subscribe: token } };
     if (name === "sellers") {
       const w = win || "week";
-      return { key: `sellers:${w}`, sub: { subscribe: "sellers", window: w } };
+      // Only the rows the wall shows: the server cuts at the limit and
+      // counts the rest (tied_beyond, zeros_omitted) instead of sending them.
+      return { key: `sellers:${w}`, sub: { subscribe: "sellers", window: w, limit: ROWS } };
     }
     if (name === "divisions") {
       const w = win || "month", s = scoring || "per_seller";
@@ -169,8 +172,9 @@
     dots();
 
     const rows = rowsOf(f);
-    // Few rows (four divisions) get taller rows instead of empty space.
-    const h = boardEl.clientHeight / Math.max(5, Math.min(ROWS, rows.length));
+    // Few rows (four divisions) get taller rows instead of empty space; half
+    // a row at the bottom says what the frame left out.
+    const h = boardEl.clientHeight / (Math.max(5, Math.min(ROWS, rows.length)) + (moreText(f, rows) ? 0.5 : 0));
     boardEl.style.setProperty("--rowh", h + "px");
     const top = rows.slice(0, ROWS);
     const max = Math.max(1, ...top.map((r) => r.value));
@@ -185,10 +189,19 @@
       }
     }
     let empty = boardEl.querySelector(".empty");
+    let more = boardEl.querySelector(".more");
     if (!top.length) {
-      if (!empty) boardEl.append(CB.h("div", { class: "empty" }, "Nobody here yet."));
+      if (more) more.remove();
+      if (empty) empty.remove();
+      boardEl.append(f.board === "sellers" && f.zeros_omitted > 0 ? quiet(f) : CB.h("div", { class: "empty" }, "Nobody here yet."));
       return;
     } else if (empty) empty.remove();
+    const told = moreText(f, rows);
+    if (!told && more) more.remove();
+    else if (told) {
+      if (!more) { more = CB.h("div", { class: "more" }); boardEl.append(more); }
+      more.textContent = told;
+    }
     if (top.every((r) => !r.value)) $("subtitle").textContent += " · no points yet: the first lead takes the top spot!";
 
     top.forEach((r, i) => {
@@ -234,6 +247,55 @@
     lastPoints = new Map(top.map((r) => [r.id, r.value]));
   }
   addEventListener("resize", () => { if (shownKey) show(shownKey, true); });
+
+  /** "3 more tied at #8 · 12 more with points · 9,980 more at 0", or "". */
+  function moreText(f, rows) {
+    if (f.board !== "sellers") return "";
+    const shown = Math.min(rows.length, ROWS);
+    // The wall asks for ROWS rows without zeros: whatever is not shown and
+    // not at 0 has points, and tied_beyond of those share the last rank.
+    const hidden = Math.max(0, (f.total || 0) - (f.zeros_omitted || 0) - shown);
+    const tied = Math.min(hidden, f.tied_beyond || 0);
+    const parts = [];
+    if (tied && shown) parts.push(`${CB.num(tied)} more tied at #${rows[shown - 1].rank}`);
+    if (hidden > tied) parts.push(`${CB.num(hidden - tied)} more with points`);
+    if (f.zeros_omitted) parts.push(`${CB.num(f.zeros_omitted)} more at 0`);
+    return parts.join(" · ");
+  }
+
+  // ---- the start of a window: nobody has points yet -----------------------
+  // Rather than everyone at rank 1 with 0, say so and show the podium of the
+  // window before, fetched once per window.
+  const podiums = new Map(); // `${kind}|${start}` -> rows, or null while fetching
+
+  function quiet(f) {
+    const kind = f.window.kind;
+    const box = CB.h("div", { class: "empty quiet" },
+      CB.h("div", { class: "quiet-title" }, `No points yet ${(WINDOWS[kind] || "").toLowerCase()}`),
+      CB.h("div", { class: "quiet-sub" }, `${CB.num(f.zeros_omitted)} sellers at 0 — the first lead takes the top spot!`));
+    if (!f.window.start || !LAST[kind]) return box;
+    const key = `${kind}|${f.window.start}`;
+    if (!podiums.has(key)) {
+      podiums.set(key, null);
+      const at = new Date(Date.parse(f.window.start) - 1000).toISOString();
+      CB.api(`/api/v1/boards/sellers?window=${kind}&at=${encodeURIComponent(at)}&limit=3&zeros=false`)
+        .then((b) => {
+          podiums.set(key, b.rows || []);
+          if (shownKey && frames.get(shownKey) === f) show(shownKey);
+        })
+        .catch(() => podiums.delete(key)); // offline: try again with the next frame
+    }
+    const top = podiums.get(key);
+    if (top && top.length) {
+      box.append(CB.h("div", { class: "podium-title" }, `${LAST[kind]} podium`),
+        CB.h("div", { class: "podium" }, ...top.map((r) => CB.h("div", { class: "step", "data-rank": r.rank },
+          CB.h("div", { class: "rank" }, r.rank),
+          CB.h("div", { class: "name" }, r.name),
+          CB.h("div", { class: "sub" }, r.division_name),
+          CB.h("div", { class: "pts" }, CB.num(r.points))))));
+    }
+    return box;
+  }
 
   // ---- collaboration value ------------------------------------------------
   let collabTimer = null, collabAt = 0;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::domain::board::{self, BoardSpec};
 use crate::domain::time::Window;
-use crate::http::query::{board_kind, limit_param, window_params};
+use crate::http::query::{board_kind, limit_param, window_params, zeros_param};
 use crate::http::Api;
 use crate::wire::body::{params, Params};
 use crate::wire::error::ApiError;
@@ -33,6 +33,9 @@ async fn get_board(
         kind: board_kind(&name, &q)?,
         window,
         limit: limit_param(&q)?,
+        // Everyone still on the team is listed (CONTRACT.md); `limit`
+        // bounds it.
+        zeros: zeros_param(&q, true)?,
     };
     let p = api.shared.projection.read();
     board::render(&p, &spec, at)

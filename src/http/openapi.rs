@@ -313,6 +313,12 @@ pub struct Window {
 pub struct Board {
     seq: u64,
     window: Window,
+    /// Rows on the whole board, before any cut.
+    total: u64,
+    /// Rows past the `limit` cut that share the last row's rank.
+    tied_beyond: u64,
+    /// Sellers at 0 points left out (`zeros=false`; live frames by default).
+    zeros_omitted: u64,
     /// Sorted by rank; equal points share a rank (1, 2, 2, 4).
     #[schema(value_type = Vec<Object>)]
     rows: Vec<Value>,
@@ -501,7 +507,9 @@ fn export() {}
     params(("board" = String, Path, description = "sellers, divisions or competition:<id>"),
            ("window" = Option<WindowKind>, Query, description = "Default week"),
            ("at" = Option<String>, Query, format = DateTime, description = "A past window"),
-           ("scoring" = Option<Scoring>, Query, description = "For divisions")),
+           ("scoring" = Option<Scoring>, Query, description = "For divisions"),
+           ("limit" = Option<u64>, Query, description = "At most this many top rows, cut exactly; `tied_beyond` counts the rest of the last rank"),
+           ("zeros" = Option<bool>, Query, description = "List sellers at 0 points (default true; `zeros_omitted` counts them otherwise)")),
     responses((status = 200, description = "The board", body = Board)))]
 #[allow(dead_code)]
 fn get_board() {}
@@ -588,7 +596,9 @@ fn delete_webhook() {}
 
 #[utoipa::path(get, path = "/api/v1/live", tag = "boards",
     description = "A websocket: send `{\"subscribe\": \"sellers\" | \"divisions\" | \"competition:<id>\", \"window\": \"week\"}`; \
-receive the board, then a new one on every change (at most every 100 ms), and highlight frames.",
+receive the board, then a new one on every change (at most every 100 ms), and highlight frames. \
+A subscription may add `\"limit\"` (rows, default 100) and `\"zeros\": true` (list sellers at 0 points, \
+which are otherwise only counted in `zeros_omitted`).",
     responses((status = 101, description = "Switching to the websocket protocol")))]
 #[allow(dead_code)]
 fn live() {}

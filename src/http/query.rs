@@ -53,7 +53,8 @@ pub fn window_params(q: &HashMap<String, String>) -> Result<(WindowKind, DateTim
     Ok((kind, at))
 }
 
-/// `limit`: how many top rows of a board to send (ties at the cut are kept).
+/// `limit`: how many top rows of a board to send. The cut is exact; the
+/// board says how many more share the last rank (`tied_beyond`).
 pub fn limit_param(q: &HashMap<String, String>) -> Result<Option<usize>, ApiError> {
     match q.get("limit") {
         None => Ok(None),
@@ -69,6 +70,20 @@ pub fn limit_param(q: &HashMap<String, String>) -> Result<Option<usize>, ApiErro
                 )
                 .with_field("limit")
             }),
+    }
+}
+
+/// `zeros`: whether a seller board lists sellers at 0 points (`true` or
+/// `false`; `default` when absent).
+pub fn zeros_param(q: &HashMap<String, String>, default: bool) -> Result<bool, ApiError> {
+    match q.get("zeros").map(String::as_str) {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(
+            ApiError::bad_request("invalid_query", "zeros must be true or false")
+                .with_field("zeros"),
+        ),
     }
 }
 

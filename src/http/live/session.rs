@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
-use crate::domain::board::BoardSpec;
+use crate::domain::board::{BoardKind, BoardSpec};
 use crate::http::query::{board_kind, window_params};
 use crate::wire::error::ApiError;
 
@@ -302,8 +302,23 @@ impl Session {
                     .with_field("limit")
                 })?,
         };
+        // Zeros are counted, not sent, unless asked: on a quiet Monday they
+        // are nearly every seller, in every frame, to every screen.
+        let zeros = match msg.get("zeros") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(
+                    ApiError::bad_request("invalid_message", "zeros must be true or false")
+                        .with_field("zeros"),
+                )
+            }
+        };
+        let kind = board_kind(name, &q)?;
         let spec = BoardSpec {
-            kind: board_kind(name, &q)?,
+            // Division boards list every division either way: one publisher.
+            zeros: zeros || !matches!(kind, BoardKind::Sellers),
+            kind,
             window,
             limit: Some(limit),
         };
