@@ -206,7 +206,7 @@ proptest! {
 fn preview_lists_rows_that_drop_off_or_appear() {
     let at: i64 = 1_780_000_000_000_000;
     let mut p = Projection::new(chrono_tz::Europe::Stockholm);
-    let mut push = |p: &mut Projection, event: Event| {
+    let push = |p: &mut Projection, event: Event| {
         p.check(&event, &Context::privileged_at(at))
             .expect("valid event");
         let seq = p.seq() + 1;
@@ -251,7 +251,12 @@ fn preview_lists_rows_that_drop_off_or_appear() {
             estimated_value: None,
         },
     );
-    push(&mut p, Event::SellerLeft { seller: "ann".into() });
+    push(
+        &mut p,
+        Event::SellerLeft {
+            seller: "ann".into(),
+        },
+    );
     let window = Window::containing(
         WindowKind::All,
         crossboard::domain::time::from_micros(at),

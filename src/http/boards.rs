@@ -2,6 +2,7 @@
 //! collaboration stats.
 
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -9,7 +10,7 @@ use serde_json::{json, Value};
 use crate::domain::board::{self, BoardSpec};
 use crate::domain::time::Window;
 use crate::http::query::{board_kind, limit_param, window_params, zeros_param};
-use crate::http::Api;
+use crate::http::{read_json, Api};
 use crate::wire::body::{params, Params};
 use crate::wire::error::ApiError;
 
@@ -26,7 +27,7 @@ async fn get_board(
     State(api): State<Api>,
     Path(name): Path<String>,
     q: Params,
-) -> Result<Json<board::Frame>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = params(q)?;
     let (window, at) = window_params(&q)?;
     let spec = BoardSpec {
@@ -37,43 +38,47 @@ async fn get_board(
         // bounds it.
         zeros: zeros_param(&q, true)?,
     };
-    let p = api.shared.projection.read();
-    board::render(&p, &spec, at)
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no board '{name}'")))
+    read_json(&api, move |p| {
+        board::render(p, &spec, at).ok_or_else(|| ApiError::not_found(format!("no board '{name}'")))
+    })
+    .await
 }
 
 async fn get_seller(
     State(api): State<Api>,
     Path(id): Path<String>,
     q: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = params(q)?;
     let (kind, at) = window_params(&q)?;
-    let p = api.shared.projection.read();
-    let s = p
-        .org
-        .seller(&id)
-        .ok_or_else(|| ApiError::not_found(format!("there is no seller '{id}'")))?;
-    let window = Window::containing(kind, at, p.tz);
-    let profile = board::profile(&p, s, &window);
-    let mut v = serde_json::to_value(profile).unwrap_or_default();
-    v["window"] = serde_json::to_value(window.view()).unwrap_or_default();
-    v["seq"] = p.seq().into();
-    Ok(Json(v))
+    read_json(&api, move |p| {
+        let s = p
+            .org
+            .seller(&id)
+            .ok_or_else(|| ApiError::not_found(format!("there is no seller '{id}'")))?;
+        let window = Window::containing(kind, at, p.tz);
+        let profile = board::profile(p, s, &window);
+        let mut v = serde_json::to_value(profile).unwrap_or_default();
+        v["window"] = serde_json::to_value(window.view()).unwrap_or_default();
+        v["seq"] = p.seq().into();
+        Ok(v)
+    })
+    .await
 }
 
-async fn list_sellers(State(api): State<Api>) -> Json<Value> {
-    let p = api.shared.projection.read();
-    let sellers: Vec<Value> = p
-        .org
-        .sellers
-        .iter()
-        .map(|s| {
-            json!({"id": s.id, "name": s.name, "division": p.org.divisions[s.division as usize].id, "left": s.left})
-        })
-        .collect();
-    Json(json!({"sellers": sellers}))
+async fn list_sellers(State(api): State<Api>) -> Result<Response, ApiError> {
+    read_json(&api, |p| {
+        let sellers: Vec<Value> = p
+            .org
+            .sellers
+            .iter()
+            .map(|s| {
+                json!({"id": s.id, "name": s.name, "division": p.org.divisions[s.division as usize].id, "left": s.left})
+            })
+            .collect();
+        Ok(json!({"sellers": sellers}))
+    })
+    .await
 }
 
 async fn list_divisions(State(api): State<Api>) -> Json<Value> {
@@ -87,13 +92,12 @@ async fn list_divisions(State(api): State<Api>) -> Json<Value> {
     Json(json!({"divisions": divisions}))
 }
 
-async fn get_collaboration(
-    State(api): State<Api>,
-    q: Params,
-) -> Result<Json<board::Collaboration>, ApiError> {
+async fn get_collaboration(State(api): State<Api>, q: Params) -> Result<Response, ApiError> {
     let q = params(q)?;
     let (kind, at) = window_params(&q)?;
-    let p = api.shared.projection.read();
-    let window = Window::containing(kind, at, p.tz);
-    Ok(Json(board::collaboration(&p, &window)))
+    read_json(&api, move |p| {
+        let window = Window::containing(kind, at, p.tz);
+        Ok(board::collaboration(p, &window))
+    })
+    .await
 }
