@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 
 use crate::domain::competition::{self, Status as CompetitionStatus};
-use crate::domain::event::{Envelope, Event, FeedbackStatus};
+use crate::domain::event::{DeliveryStatus, Envelope, Event, FeedbackStatus};
 use crate::domain::Projection;
 use crate::wire::text::money;
 
@@ -99,6 +99,33 @@ pub fn celebration(p: &Projection, env: &Envelope) -> Option<Celebration> {
                     seller_name_by_id(p, by),
                     seller_name(p, l.giver),
                     escape(&l.customer)
+                ),
+            )
+        }
+        // Not a celebration but news leaders want at once: a promise at
+        // risk, while there is still time to help.
+        Event::OrderDelivered {
+            order,
+            status: DeliveryStatus::Problem,
+            note,
+        } => {
+            let o = p.org.orders.get(p.org.order(order)? as usize)?;
+            let customer = p
+                .customers
+                .of_seq(o.seq)
+                .and_then(|c| p.customers.get(c))
+                .map_or("?", |c| c.name.as_str());
+            let note = note
+                .as_deref()
+                .map(|n| format!(": {}", escape(n)))
+                .unwrap_or_default();
+            (
+                "delivery_problem",
+                format!(
+                    ":warning: delivery problem on {}'s order {} with {}{note}",
+                    seller_name(p, o.seller),
+                    escape(order),
+                    escape(customer),
                 ),
             )
         }
