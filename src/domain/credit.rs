@@ -10,7 +10,7 @@
 //! preview re-score all history under draft rules with the same code.
 
 use crate::domain::event::{DeliveryStatus, FeedbackStatus};
-use crate::domain::org::{DivisionIx, LeadIx, Org, OrderIx, SellerIx};
+use crate::domain::org::{DivisionIx, LeadIx, OrderIx, Org, SellerIx};
 use crate::domain::rules::ScoreKind;
 use crate::domain::time::Day;
 
@@ -263,7 +263,12 @@ pub fn credits(
             host_division,
             helpers,
         } => {
-            push(*host, *host_division, ScoreKind::Mastermind, r.mastermind_host);
+            push(
+                *host,
+                *host_division,
+                ScoreKind::Mastermind,
+                r.mastermind_host,
+            );
             for (h, d) in helpers.iter() {
                 push(*h, *d, ScoreKind::Mastermind, r.mastermind_helper);
             }

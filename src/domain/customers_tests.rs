@@ -95,7 +95,18 @@ fn reach(p: &Projection, key: &str) -> Vec<(&'static str, &'static str)> {
                 cust.reach(ix).as_str(),
             )
         })
-        .map(|(d, r)| (if d == "a" { "a" } else if d == "b" { "b" } else { "c" }, r))
+        .map(|(d, r)| {
+            (
+                if d == "a" {
+                    "a"
+                } else if d == "b" {
+                    "b"
+                } else {
+                    "c"
+                },
+                r,
+            )
+        })
         .collect()
 }
 
@@ -146,9 +157,9 @@ fn furthest_state_per_division() {
 fn a_void_takes_a_customers_state_back() {
     let mut ev = org();
     ev.extend([
-        lead("L1", "anna", "b", "Volvo"),           // 8
-        meeting("bo", "Volvo"),                     // 9
-        order("O1", "bo", "Volvo", None),           // 10
+        lead("L1", "anna", "b", "Volvo"), // 8
+        meeting("bo", "Volvo"),           // 9
+        order("O1", "bo", "Volvo", None), // 10
         Event::EventVoided {
             seq: 10,
             reason: s("typo"),
@@ -220,14 +231,20 @@ fn team_events_and_deliveries_join_the_timeline_in_business_time_order() {
     ]);
     let p = fold(ev);
     let volvo = p.customers.find("Volvo").expect("volvo");
-    assert_eq!(p.customers.list[volvo as usize].seqs, vec![8, 11, 12, 13, 14]);
+    assert_eq!(
+        p.customers.list[volvo as usize].seqs,
+        vec![8, 11, 12, 13, 14]
+    );
     let ab = p.customers.find("crm-1").expect("by id");
     assert_eq!(p.customers.find("volvo ab"), Some(ab));
     assert_eq!(p.customers.list[ab as usize].seqs, vec![9, 10]);
     assert_eq!(p.customers.find("volvo group"), None);
     let scania = p.customers.find("scania").expect("scania");
     assert_eq!(p.customers.list[scania as usize].seqs, vec![11]);
-    assert_eq!(p.customers.timeline(volvo, &p.facts), vec![8, 11, 12, 13, 14]);
+    assert_eq!(
+        p.customers.timeline(volvo, &p.facts),
+        vec![8, 11, 12, 13, 14]
+    );
     // Search is by key, paged in key order.
     let (hits, more) = p.customers.search("VOLVO", None, 1);
     assert_eq!((hits, more), (vec![volvo], true));

@@ -208,8 +208,10 @@ pub enum CustomerEventKind {
 }
 
 impl CustomerEventKind {
-    pub const ALL: [CustomerEventKind; 2] =
-        [CustomerEventKind::Seminar, CustomerEventKind::InterviewRound];
+    pub const ALL: [CustomerEventKind; 2] = [
+        CustomerEventKind::Seminar,
+        CustomerEventKind::InterviewRound,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -216,8 +216,7 @@ impl Projection {
         });
         let seq = self.seq();
         if let Some(rec) = self.facts.last() {
-            self.customers
-                .apply(seq, &env.event, &rec.fact, &self.org);
+            self.customers.apply(seq, &env.event, &rec.fact, &self.org);
         }
         for s in group.iter().flatten() {
             self.score_change(*s, true);

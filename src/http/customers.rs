@@ -107,11 +107,9 @@ async fn get_customer(
     };
     let mut timeline = Vec::with_capacity(page.len());
     for (seq, voided) in page.iter().zip(voided) {
-        let env = api
-            .shared
-            .log
-            .get(*seq)
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()))?;
+        let env = api.shared.log.get(*seq).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string())
+        })?;
         if let Some(env) = env {
             let mut v = envelope_json(&env);
             if voided {

@@ -13,8 +13,8 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::domain::time::micros;
 use crate::domain::event::Event;
+use crate::domain::time::micros;
 use crate::http::auth::{may_append, may_report_delivery};
 use crate::http::query::u64_param;
 use crate::http::Api;

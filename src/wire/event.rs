@@ -125,7 +125,11 @@ pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, Ap
         },
         "order_delivered" => Event::OrderDelivered {
             order: d.id("order")?,
-            status: d.one_of("status", DeliveryStatus::parse, "delivered, delayed, problem")?,
+            status: d.one_of(
+                "status",
+                DeliveryStatus::parse,
+                "delivered, delayed, problem",
+            )?,
             note: d.opt_string("note", MAX_NOTE)?,
         },
         other => {
