@@ -8,6 +8,7 @@
 //! `CROSSBOARD_BENCH_EVENTS` overrides the log size (default 1,000,000).
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use crossboard::domain::customers::Reach;
 use crossboard::domain::Projection;
 use crossboard::synth::{Synth, SynthConfig};
 
@@ -41,7 +42,7 @@ fn bench(c: &mut Criterion) {
                 .filter_map(|c| customers.get(*c))
                 .map(|c| {
                     (0..p.org.divisions.len() as u32)
-                        .map(|d| c.reach(d))
+                        .filter(|d| c.reach(*d) != Reach::None)
                         .count()
                 })
                 .sum::<usize>()
