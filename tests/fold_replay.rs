@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use crossboard::domain::board::{self, DivisionScoring};
 use crossboard::domain::competition::standings;
 use crossboard::domain::event::{Envelope, Event, FeedbackStatus, FORMAT_VERSION};
-use crossboard::domain::score::{Scoreboard, Timeline};
+use crossboard::domain::score::{Fact, Scoreboard, Timeline};
 use crossboard::domain::time::{from_micros, Window, WindowKind};
 use crossboard::domain::{Context, Projection};
 use proptest::prelude::*;
@@ -80,6 +80,19 @@ enum Op {
         retroactive: bool,
         back_hours: i64,
     },
+    Mastermind {
+        host: u32,
+        helpers: Vec<u32>,
+    },
+    CustomerEvent {
+        organiser: u32,
+        customers: Vec<u32>,
+        sellers: Vec<u32>,
+    },
+    Delivery {
+        order: u32,
+        status: u8,
+    },
 }
 
 /// A step with its time: the clock advances, and some events are backdated.
@@ -117,14 +130,19 @@ fn op() -> impl Strategy<Value = Op> {
             1i64..24 * 30,
             proptest::collection::vec(pick(), 1..4),
             any::<bool>(),
-            proptest::option::of(proptest::collection::vec((0u8..7, 0i64..60), 0..3)),
+            proptest::option::of(proptest::collection::vec((0u8..10, 0i64..60), 0..3)),
         )
             .prop_map(|(start_back_hours, hours, divisions, per_seller, own_caps)| {
                 Op::Competition { start_back_hours, hours, divisions, per_seller, own_caps }
             }),
         1 => pick().prop_map(Op::CloseCompetition),
+        2 => (pick(), proptest::collection::vec(pick(), 1..4))
+            .prop_map(|(host, helpers)| Op::Mastermind { host, helpers }),
+        2 => (pick(), proptest::collection::vec(pick(), 1..3), proptest::collection::vec(pick(), 1..4))
+            .prop_map(|(organiser, customers, sellers)| Op::CustomerEvent { organiser, customers, sellers }),
+        4 => (pick(), 0u8..3).prop_map(|(order, status)| Op::Delivery { order, status }),
         1 => (
-            proptest::collection::vec((0u8..7, 0i64..60), 0..4),
+            proptest::collection::vec((0u8..10, 0i64..60), 0..4),
             0i64..30,
             any::<bool>(),
             0i64..24 * 20,
@@ -155,7 +173,7 @@ fn nth<T: Clone>(items: &[T], pick: u32) -> Option<T> {
     (!items.is_empty()).then(|| items[pick as usize % items.len()].clone())
 }
 
-const CAP_KINDS: [&str; 7] = [
+const CAP_KINDS: [&str; 10] = [
     "lead",
     "feedback",
     "joint_visit",
@@ -163,6 +181,9 @@ const CAP_KINDS: [&str; 7] = [
     "order",
     "lead_share",
     "lead_won",
+    "mastermind",
+    "customer_event",
+    "delivered",
 ];
 
 /// A rule set as JSON text: some daily caps and a lead_given to tune.
@@ -171,7 +192,19 @@ fn rules_json(caps: &[(u8, i64)], lead_given: i64) -> String {
         .iter()
         .map(|(k, v)| (CAP_KINDS[*k as usize].to_string(), (*v).into()))
         .collect();
-    serde_json::json!({"lead_given": lead_given, "daily_caps": caps}).to_string()
+    // The delivered bonus is off by default; tie it to the draw so that
+    // published rules exercise it (and change it retroactively).
+    serde_json::json!({"lead_given": lead_given, "daily_caps": caps,
+        "delivered_bonus": lead_given % 4 * 3})
+    .to_string()
+}
+
+/// Spellings of a few customers, so that keys merge names.
+const CUSTOMERS: [&str; 5] = ["Acme", " ACME  ", "Volvo Cars", "volvo  cars", "Scania"];
+
+/// A customer name picked by the log position: no change to the ops.
+fn customer(p: &Projection, pick: u32) -> String {
+    CUSTOMERS[(p.seq() as usize + pick as usize) % CUSTOMERS.len()].to_string()
 }
 
 /// Turns a step into an event against the projection as it stands. `None`
@@ -214,7 +247,7 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
                 from: nth(&active, *giver)?,
                 to_division: nth(&divisions, to_ix)?,
                 to_seller: to_seller.and_then(|s| nth(&active_in(to_ix), s)),
-                customer: "Acme".into(),
+                customer: customer(p, *giver),
                 note: None,
                 estimated_value: None,
             }
@@ -255,7 +288,7 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
         }
         Op::Meeting { seller, lead } => Event::MeetingHeld {
             seller: nth(&active, *seller)?,
-            customer: "Acme".into(),
+            customer: customer(p, *seller),
             lead: lead.and_then(|l| nth(&leads, l)),
         },
         Op::Order {
@@ -272,8 +305,8 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
             };
             Event::OrderClosed {
                 order: format!("o{}", p.seq()),
+                customer: customer(p, *amount as u32),
                 seller,
-                customer: "Acme".into(),
                 amount: *amount,
                 currency: ["SEK", "EUR", "USD", "JPY"][*currency as usize % 4].into(),
                 lead: lead.map(|l| l.id),
@@ -327,6 +360,57 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
         Op::CloseCompetition(c) => {
             let ids: Vec<String> = p.competitions.iter().map(|c| c.id.clone()).collect();
             Event::CompetitionClosed { id: nth(&ids, *c)? }
+        }
+        Op::Mastermind { host, helpers } => {
+            let mut hs: Vec<String> = Vec::new();
+            for h in helpers {
+                let h = nth(&active, *h)?;
+                if !hs.contains(&h) {
+                    hs.push(h);
+                }
+            }
+            Event::MastermindHeld {
+                host: nth(&active, *host)?,
+                customer: customer(p, *host),
+                customer_id: (host % 3 == 0).then(|| format!("crm{}", host % 2)),
+                helpers: hs,
+                note: None,
+            }
+        }
+        Op::CustomerEvent {
+            organiser,
+            customers,
+            sellers,
+        } => {
+            let mut ss: Vec<String> = Vec::new();
+            for x in sellers {
+                let x = nth(&active, *x)?;
+                if !ss.contains(&x) {
+                    ss.push(x);
+                }
+            }
+            let mut cs: Vec<String> = Vec::new();
+            for c in customers {
+                let c = CUSTOMERS[*c as usize % CUSTOMERS.len()].to_string();
+                if !cs.contains(&c) {
+                    cs.push(c);
+                }
+            }
+            Event::CustomerEvent {
+                kind: crossboard::domain::event::CustomerEventKind::ALL[*organiser as usize % 2],
+                organiser: nth(&active, *organiser)?,
+                customers: cs,
+                sellers: ss,
+                title: None,
+            }
+        }
+        Op::Delivery { order, status } => {
+            let ids: Vec<String> = org.orders.iter().map(|o| o.id.to_string()).collect();
+            Event::OrderDelivered {
+                order: nth(&ids, *order)?,
+                status: crossboard::domain::event::DeliveryStatus::ALL[*status as usize % 3],
+                note: None,
+            }
         }
         Op::Rules {
             caps,
@@ -423,6 +507,7 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
     prop_assert_eq!(replayed.seq(), live.seq());
     prop_assert_eq!(&replayed.facts, &live.facts);
     prop_assert_eq!(replayed.rules_version, live.rules_version);
+    check_customers(&live, &replayed, &envs)?;
 
     // Competitions: standings equal a replay's, and each competition's own
     // scoreboard equals a re-score of the facts in its period.
@@ -552,6 +637,89 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
                 s,
                 w
             );
+        }
+    }
+    Ok(())
+}
+
+/// Customer memory: the live index equals a replay's, and each division's
+/// furthest state equals one computed from scratch over the live (not
+/// voided) leads, meetings and orders of the log.
+fn check_customers(
+    live: &Projection,
+    replayed: &Projection,
+    envs: &[Envelope],
+) -> Result<(), TestCaseError> {
+    use crossboard::domain::customers::{normalise, Reach};
+    use std::collections::BTreeMap;
+    let cs = &live.customers;
+    prop_assert_eq!(cs.list.len(), replayed.customers.list.len());
+    let mut expect: BTreeMap<(String, u32), Reach> = BTreeMap::new();
+    for env in envs {
+        let voided = live.seq_info(env.seq).is_some_and(|i| i.voided);
+        let (name, seller, reach) = match &env.event {
+            Event::LeadGiven {
+                customer,
+                to_division,
+                ..
+            } => {
+                let d = live.org.division(to_division).unwrap();
+                let slot = expect
+                    .entry((normalise(customer), d))
+                    .or_insert(Reach::None);
+                if !voided {
+                    *slot = (*slot).max(Reach::Lead);
+                }
+                continue;
+            }
+            Event::MeetingHeld { customer, .. } => (customer, (), Reach::Meeting),
+            Event::OrderClosed { customer, .. } => (customer, (), Reach::Order),
+            _ => continue,
+        };
+        // The seller's division as the fold resolved it at the event (a
+        // move logged later but dated earlier does not re-file old facts).
+        let () = seller;
+        let d = match &live.facts[env.seq as usize - 1].fact {
+            Fact::Meeting { division, .. } | Fact::Order { division, .. } => *division,
+            other => return Err(TestCaseError::fail(format!("fact {other:?}"))),
+        };
+        let slot = expect.entry((normalise(name), d)).or_insert(Reach::None);
+        if !voided {
+            *slot = (*slot).max(reach);
+        }
+    }
+    for (i, (c, r)) in cs.list.iter().zip(&replayed.customers.list).enumerate() {
+        prop_assert_eq!(&c.key, &r.key);
+        prop_assert_eq!(&c.seqs, &r.seqs, "customer {}", i);
+        prop_assert_eq!(
+            cs.timeline(i as u32, &live.facts),
+            replayed.customers.timeline(i as u32, &replayed.facts)
+        );
+        for d in 0..live.org.divisions.len() as u32 {
+            prop_assert_eq!(c.reach(d), r.reach(d));
+            // Every customer is reachable by its own key.
+            prop_assert_eq!(cs.find(&c.key), Some(i as u32));
+            {
+                let want = expect
+                    .get(&(c.key.clone(), d))
+                    .copied()
+                    .unwrap_or(Reach::None);
+                {
+                    prop_assert_eq!(
+                        c.reach(d),
+                        want,
+                        "{} in division {}: {:?} {:#?}",
+                        &c.key,
+                        d,
+                        &c.seqs,
+                        envs.iter()
+                            .filter(|e| c.seqs.contains(&e.seq)
+                                || matches!(e.event, Event::EventVoided { .. }))
+                            .map(|e| (e.seq, &e.event, live.seq_info(e.seq)))
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
         }
     }
     Ok(())

@@ -9,8 +9,8 @@
 //! exactly what it gave (and re-credit what it unblocked), and lets a
 //! preview re-score all history under draft rules with the same code.
 
-use crate::domain::event::FeedbackStatus;
-use crate::domain::org::{DivisionIx, LeadIx, Org, SellerIx};
+use crate::domain::event::{DeliveryStatus, FeedbackStatus};
+use crate::domain::org::{DivisionIx, LeadIx, OrderIx, Org, SellerIx};
 use crate::domain::rules::ScoreKind;
 use crate::domain::time::Day;
 
@@ -54,6 +54,21 @@ pub enum Fact {
         currency: u16,
         /// The lead it came from and its giver's division at order time.
         lead: Option<(LeadIx, DivisionIx)>,
+    },
+    Mastermind {
+        host: SellerIx,
+        host_division: DivisionIx,
+        helpers: Box<[(SellerIx, DivisionIx)]>,
+    },
+    CustomerEvent {
+        organiser: SellerIx,
+        organiser_division: DivisionIx,
+        /// The staff other than the organiser.
+        sellers: Box<[(SellerIx, DivisionIx)]>,
+    },
+    Delivery {
+        order: OrderIx,
+        status: DeliveryStatus,
     },
 }
 
@@ -243,7 +258,105 @@ pub fn credits(
                 }
             }
         }
+        Fact::Mastermind {
+            host,
+            host_division,
+            helpers,
+        } => {
+            push(
+                *host,
+                *host_division,
+                ScoreKind::Mastermind,
+                r.mastermind_host,
+            );
+            for (h, d) in helpers.iter() {
+                push(*h, *d, ScoreKind::Mastermind, r.mastermind_helper);
+            }
+        }
+        Fact::CustomerEvent {
+            organiser,
+            organiser_division,
+            sellers,
+        } => {
+            push(
+                *organiser,
+                *organiser_division,
+                ScoreKind::CustomerEvent,
+                r.customer_event_organiser,
+            );
+            for (s, d) in sellers.iter() {
+                push(*s, *d, ScoreKind::CustomerEvent, r.customer_event_seller);
+            }
+        }
+        Fact::Delivery { order, status } => {
+            if *status != DeliveryStatus::Delivered {
+                return;
+            }
+            for (seller, division, points) in delivered_bonus(seq, *order, facts, org, r) {
+                push(seller, division, ScoreKind::Delivered, points);
+            }
+        }
     }
+}
+
+/// Who earns the delivered bonus for the report at `seq` on `order`: the
+/// seller and the lead's giver, once per order, for the first live
+/// `delivered` report by business time (log order breaks ties), and only
+/// while the order and its lead stand. Empty otherwise.
+fn delivered_bonus(
+    seq: u64,
+    order: OrderIx,
+    facts: &impl Facts,
+    org: &Org,
+    r: &crate::domain::rules::RuleSet,
+) -> Vec<(SellerIx, DivisionIx, i64)> {
+    let mut out = Vec::new();
+    let Some(o) = org.orders.get(order as usize) else {
+        return out;
+    };
+    let Some(of) = facts.fact(o.seq).filter(|f| !f.voided) else {
+        return out;
+    };
+    let Fact::Order {
+        seller,
+        division,
+        lead: Some((l, giver_division)),
+        ..
+    } = &of.fact
+    else {
+        return out;
+    };
+    if org.leads.get(*l as usize).is_none_or(|l| l.voided) {
+        return out;
+    }
+    let first = o
+        .deliveries
+        .iter()
+        .filter_map(|s| {
+            facts
+                .fact(*s)
+                .filter(|f| {
+                    !f.voided
+                        && matches!(
+                            f.fact,
+                            Fact::Delivery {
+                                status: DeliveryStatus::Delivered,
+                                ..
+                            }
+                        )
+                })
+                .map(|f| (f.at_us, *s))
+        })
+        .min();
+    if first.map(|(_, s)| s) != Some(seq) {
+        return out;
+    }
+    out.push((*seller, *division, r.delivered_bonus));
+    let giver = org.leads[*l as usize].giver;
+    if giver != *seller {
+        out.push((giver, *giver_division, r.delivered_bonus));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -171,6 +171,87 @@ pub enum Event {
         rules: Option<String>,
         grace_hours: u32,
     },
+    /// A "sales mastermind": `host` brings one customer case and colleagues
+    /// (at least one from another division) help shape the approach.
+    /// `customer_id` optionally ties the case to a CRM id (see
+    /// [`crate::domain::customers`]).
+    MastermindHeld {
+        host: String,
+        customer: String,
+        customer_id: Option<String>,
+        helpers: Vec<String>,
+        note: Option<String>,
+    },
+    /// A seminar or interview round for customers, staffed by sellers of
+    /// at least two divisions.
+    CustomerEvent {
+        kind: CustomerEventKind,
+        organiser: String,
+        customers: Vec<String>,
+        sellers: Vec<String>,
+        title: Option<String>,
+    },
+    /// How an order's delivery went: promises kept, or not.
+    OrderDelivered {
+        order: String,
+        status: DeliveryStatus,
+        note: Option<String>,
+    },
+}
+
+/// The kinds of customer event a team can organise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerEventKind {
+    Seminar,
+    InterviewRound,
+}
+
+impl CustomerEventKind {
+    pub const ALL: [CustomerEventKind; 2] = [
+        CustomerEventKind::Seminar,
+        CustomerEventKind::InterviewRound,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomerEventKind::Seminar => "seminar",
+            CustomerEventKind::InterviewRound => "interview_round",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CustomerEventKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What a delivery report says about an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Delivered,
+    Delayed,
+    Problem,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 3] = [
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Delayed,
+        DeliveryStatus::Problem,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Delayed => "delayed",
+            DeliveryStatus::Problem => "problem",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 impl Event {
@@ -193,6 +274,9 @@ impl Event {
                 "competition_created"
             }
             Event::CompetitionClosed { .. } => "competition_closed",
+            Event::MastermindHeld { .. } => "mastermind_held",
+            Event::CustomerEvent { .. } => "customer_event",
+            Event::OrderDelivered { .. } => "order_delivered",
         }
     }
 
@@ -206,6 +290,9 @@ impl Event {
                 | Event::JointVisit { .. }
                 | Event::MeetingHeld { .. }
                 | Event::OrderClosed { .. }
+                | Event::MastermindHeld { .. }
+                | Event::CustomerEvent { .. }
+                | Event::OrderDelivered { .. }
         )
     }
 }

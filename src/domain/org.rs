@@ -7,7 +7,7 @@
 //! left) so history keeps its names, and a voided lead stays (marked voided).
 
 use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use crate::domain::event::{Event, FeedbackStatus};
@@ -15,6 +15,7 @@ use crate::domain::event::{Event, FeedbackStatus};
 pub type SellerIx = u32;
 pub type DivisionIx = u32;
 pub type LeadIx = u32;
+pub type OrderIx = u32;
 
 #[derive(Debug, Clone)]
 pub struct Division {
@@ -54,13 +55,24 @@ pub struct Lead {
     pub orders: Vec<u64>,
 }
 
+/// An order as delivery reports need it.
+#[derive(Debug, Clone)]
+pub struct OrderRec {
+    pub id: Box<str>,
+    pub seq: u64,
+    pub at_us: i64,
+    pub seller: SellerIx,
+    /// Seqs of `order_delivered` reports on this order, in log order.
+    pub deliveries: Vec<u64>,
+}
+
 /// An id as a map key, kept inline when it is short (most are), so that a
 /// lookup compares bytes next to the hash table's bucket instead of chasing
 /// a pointer to the heap. At a million events the id maps outgrow the CPU
 /// caches and that extra miss was a fifth of replay time. Hashes and
 /// compares exactly like the `str` it holds, so maps are queried by `&str`.
 #[derive(Clone)]
-enum Key {
+pub(crate) enum Key {
     Inline { len: u8, bytes: [u8; Key::INLINE] },
     Heap(Box<str>),
 }
@@ -68,7 +80,7 @@ enum Key {
 impl Key {
     const INLINE: usize = 22;
 
-    fn new(s: &str) -> Key {
+    pub(crate) fn new(s: &str) -> Key {
         if s.len() <= Self::INLINE {
             let mut bytes = [0u8; Self::INLINE];
             bytes[..s.len()].copy_from_slice(s.as_bytes());
@@ -164,7 +176,9 @@ pub struct Org {
     division_ix: HashMap<Key, DivisionIx>,
     seller_ix: HashMap<Key, SellerIx>,
     lead_ix: HashMap<Key, LeadIx>,
-    order_ids: HashSet<Key>,
+    /// Orders by id; [`Org::orders`] holds what deliveries need.
+    order_ix: HashMap<Key, OrderIx>,
+    pub orders: Vec<OrderRec>,
     currency_ix: HashMap<String, u16>,
 }
 
@@ -182,7 +196,11 @@ impl Org {
     }
 
     pub fn has_order(&self, id: &str) -> bool {
-        self.order_ids.contains(id)
+        self.order_ix.contains_key(id)
+    }
+
+    pub fn order(&self, id: &str) -> Option<OrderIx> {
+        self.order_ix.get(id).copied()
     }
 
     pub fn currency(&self, code: &str) -> Option<u16> {
@@ -269,9 +287,20 @@ impl Org {
                 order,
                 lead,
                 currency,
+                seller,
                 ..
             } => {
-                self.order_ids.insert(Key::new(order));
+                if !self.has_order(order) {
+                    self.order_ix
+                        .insert(Key::new(order), self.orders.len() as OrderIx);
+                    self.orders.push(OrderRec {
+                        id: order.as_str().into(),
+                        seq,
+                        at_us,
+                        seller: self.seller(seller).unwrap_or(SellerIx::MAX),
+                        deliveries: Vec::new(),
+                    });
+                }
                 self.intern_currency(currency);
                 if let Some(l) = lead.as_deref().and_then(|l| self.lead(l)) {
                     self.leads[l as usize].orders.push(seq);
@@ -296,7 +325,14 @@ impl Org {
                     s.left_at = Some(at_us);
                 }
             }
+            Event::OrderDelivered { order, .. } => {
+                if let Some(o) = self.order(order) {
+                    self.orders[o as usize].deliveries.push(seq);
+                }
+            }
             Event::JointVisit { .. }
+            | Event::MastermindHeld { .. }
+            | Event::CustomerEvent { .. }
             | Event::MeetingHeld { .. }
             | Event::EventVoided { .. }
             | Event::RulesPublished { .. }

@@ -31,6 +31,8 @@ pub struct Profile {
     pub leads_given: Vec<LeadSummary>,
     pub leads_received: Vec<LeadSummary>,
     pub recent: Vec<RecentCredit>,
+    /// Orders the seller's leads became, with their delivery status.
+    pub deliveries: Vec<crate::domain::delivery::DeliverySummary>,
 }
 
 /// The collaboration figures a leader reads, for a seller or a division.
@@ -309,6 +311,7 @@ pub fn collaboration(p: &Projection, window: &Window) -> Collaboration {
         }
     }
     let (mut seller_stats, mut division_stats, total_value) = lead_stats_all(p, from, to);
+    let mut delivery = crate::domain::delivery::division_delivery(p, from, to);
     let divisions: Vec<DivisionCollaboration> = p
         .org
         .divisions
@@ -321,6 +324,7 @@ pub fn collaboration(p: &Projection, window: &Window) -> Collaboration {
                 id: d.id.clone(),
                 name: d.name.clone(),
                 stats: st,
+                delivery: std::mem::take(&mut delivery[i]),
             }
         })
         .collect();
@@ -369,6 +373,8 @@ pub struct DivisionCollaboration {
     pub id: String,
     pub name: String,
     pub stats: LeadStats,
+    /// Delivery reports on the division's orders closed in the window.
+    pub delivery: crate::domain::delivery::DeliveryStats,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -379,12 +385,15 @@ pub struct SellerCollaboration {
     pub stats: LeadStats,
 }
 
-const COLLABORATION_KINDS: [ScoreKind; 5] = [
+const COLLABORATION_KINDS: [ScoreKind; 8] = [
     ScoreKind::Lead,
     ScoreKind::Feedback,
     ScoreKind::JointVisit,
     ScoreKind::LeadShare,
     ScoreKind::LeadWon,
+    ScoreKind::Mastermind,
+    ScoreKind::CustomerEvent,
+    ScoreKind::Delivered,
 ];
 
 pub fn collaboration_points(kinds: &[i64; KIND_COUNT]) -> i64 {
@@ -449,6 +458,7 @@ pub fn profile(p: &Projection, seller: SellerIx, window: &Window) -> Profile {
         leads_given,
         leads_received,
         recent: recent_credits(p, seller, 20),
+        deliveries: crate::domain::delivery::deliveries_for_giver(p, seller),
     }
 }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 
 pub use crate::domain::contest::Competition;
+use crate::domain::customers::Customers;
 use crate::domain::event::{Envelope, Event};
 use crate::domain::org::{LeadIx, Org, Rejection, SeqInfo};
 use crate::domain::rules::RuleSet;
@@ -31,6 +32,9 @@ pub struct Projection {
     /// Version of the rules in force; 0 is the built-in default set.
     pub rules_version: u32,
     pub competitions: Vec<Competition>,
+    /// Customer memory (white space and timelines), see
+    /// [`crate::domain::customers`].
+    pub customers: Customers,
 }
 
 impl Projection {
@@ -42,6 +46,7 @@ impl Projection {
             score: Scoreboard::new(Timeline::new(RuleSet::default())),
             rules_version: 0,
             competitions: Vec::new(),
+            customers: Customers::default(),
         }
     }
 
@@ -196,7 +201,7 @@ impl Projection {
         // Feedback and orders change what the other events on their lead
         // earn (first report, won bonus waiting for an order): take the
         // lead's credits back now and give them again once this is in.
-        let group = self.lead_of(&env.event).map(|l| self.lead_group(l));
+        let group = self.group_of(&env.event);
         for s in group.iter().flatten() {
             self.score_change(*s, false);
         }
@@ -210,6 +215,9 @@ impl Projection {
             fact,
         });
         let seq = self.seq();
+        if let Some(rec) = self.facts.last() {
+            self.customers.apply(seq, &env.event, &rec.fact, &self.org);
+        }
         for s in group.iter().flatten() {
             self.score_change(*s, true);
         }
@@ -327,25 +335,42 @@ impl Projection {
         self.competitions.push(c);
     }
 
-    /// The lead a new event hangs on, when it changes what the lead's other
-    /// events earn.
-    fn lead_of(&self, event: &Event) -> Option<LeadIx> {
+    /// The seqs whose credits a new event changes: the events on its lead
+    /// (first report, won bonus waiting for an order), or the other
+    /// delivery reports on its order (first `delivered`).
+    fn group_of(&self, event: &Event) -> Option<Vec<u64>> {
         match event {
             Event::LeadFeedback { lead, .. }
             | Event::OrderClosed {
                 lead: Some(lead), ..
-            } => self.org.lead(lead),
+            } => self.org.lead(lead).map(|l| self.lead_group(l)),
+            Event::OrderDelivered { order, .. } => self
+                .org
+                .order(order)
+                .map(|o| self.org.orders[o as usize].deliveries.clone()),
             _ => None,
         }
     }
 
+    /// The delivery reports on the order closed at `seq` (orders are kept
+    /// in log order, so a binary search finds it).
+    fn deliveries_of(&self, order_seq: u64) -> &[u64] {
+        let orders = &self.org.orders;
+        orders
+            .binary_search_by_key(&order_seq, |o| o.seq)
+            .map_or(&[][..], |i| &orders[i].deliveries)
+    }
+
     /// The seqs whose credits depend on a lead: the lead itself, its
-    /// feedback and its orders.
+    /// feedback, its orders and their delivery reports.
     fn lead_group(&self, lead: LeadIx) -> Vec<u64> {
         let Some(l) = self.org.leads.get(lead as usize) else {
             return Vec::new();
         };
         let mut group: Vec<u64> = l.feedback.iter().chain(&l.orders).copied().collect();
+        for o in &l.orders {
+            group.extend_from_slice(self.deliveries_of(*o));
+        }
         group.push(l.seq);
         group.sort_unstable();
         group.dedup();
@@ -421,6 +446,16 @@ impl Projection {
                 }
                 None => Fact::Other,
             },
+            Event::MastermindHeld { .. } | Event::CustomerEvent { .. } => {
+                crate::domain::team::team_fact(org, event, at_us)
+            }
+            Event::OrderDelivered { order, status, .. } => match org.order(order) {
+                Some(o) => Fact::Delivery {
+                    order: o,
+                    status: *status,
+                },
+                None => Fact::Other,
+            },
             _ => Fact::Other,
         }
     }
@@ -468,9 +503,21 @@ impl Projection {
             _ => None,
         };
         let mut group = lead.map(|l| self.lead_group(l)).unwrap_or_default();
+        match &rec.fact {
+            Fact::Order { .. } => group.extend_from_slice(self.deliveries_of(target)),
+            Fact::Delivery { order, .. } => {
+                if let Some(o) = self.org.orders.get(*order as usize) {
+                    group.extend_from_slice(&o.deliveries);
+                }
+            }
+            _ => {}
+        }
+        group.sort_unstable();
+        group.dedup();
         if !group.contains(&target) {
             group.push(target);
         }
+        self.customers.void(target, &rec.fact);
         for s in &group {
             self.score_change(*s, false);
         }

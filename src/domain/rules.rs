@@ -28,9 +28,15 @@ pub enum ScoreKind {
     LeadShare,
     /// Bonus to the giver when their lead is reported won.
     LeadWon,
+    /// Hosting or helping in a sales mastermind (team selling).
+    Mastermind,
+    /// Organising or staffing a customer seminar or interview round.
+    CustomerEvent,
+    /// Bonus when an order from a lead is first reported delivered.
+    Delivered,
 }
 
-pub const KIND_COUNT: usize = 7;
+pub const KIND_COUNT: usize = 10;
 
 impl ScoreKind {
     pub const ALL: [ScoreKind; KIND_COUNT] = [
@@ -41,6 +47,9 @@ impl ScoreKind {
         ScoreKind::Order,
         ScoreKind::LeadShare,
         ScoreKind::LeadWon,
+        ScoreKind::Mastermind,
+        ScoreKind::CustomerEvent,
+        ScoreKind::Delivered,
     ];
 
     pub fn index(self) -> usize {
@@ -56,6 +65,9 @@ impl ScoreKind {
             ScoreKind::Order => "order",
             ScoreKind::LeadShare => "lead_share",
             ScoreKind::LeadWon => "lead_won",
+            ScoreKind::Mastermind => "mastermind",
+            ScoreKind::CustomerEvent => "customer_event",
+            ScoreKind::Delivered => "delivered",
         }
     }
 }
@@ -95,6 +107,16 @@ pub struct RuleSet {
     /// may record older history; a seller token could otherwise rewrite a
     /// closed month.
     pub backdate_days: i64,
+    /// Team selling: points for the host of a mastermind and for each
+    /// helper, for the organiser of a customer event and for each seller
+    /// who staffs it.
+    pub mastermind_host: i64,
+    pub mastermind_helper: i64,
+    pub customer_event_organiser: i64,
+    pub customer_event_seller: i64,
+    /// Promises kept: to the giver and to the seller when an order that came
+    /// from a lead is first reported `delivered`. Off (0) by default.
+    pub delivered_bonus: i64,
 }
 
 /// Order points: `base + per_unit_points × ⌊amount in reference minor units
@@ -155,6 +177,11 @@ impl Default for RuleSet {
             lead_won_bonus: 15,
             daily_caps: BTreeMap::new(),
             backdate_days: 7,
+            mastermind_host: 5,
+            mastermind_helper: 5,
+            customer_event_organiser: 8,
+            customer_event_seller: 4,
+            delivered_bonus: 0,
         }
     }
 }
@@ -205,6 +232,11 @@ impl RuleSet {
             ("lead_won_bonus", self.lead_won_bonus),
             ("order.base", self.order.base),
             ("order.per_unit_points", self.order.per_unit_points),
+            ("mastermind_host", self.mastermind_host),
+            ("mastermind_helper", self.mastermind_helper),
+            ("customer_event_organiser", self.customer_event_organiser),
+            ("customer_event_seller", self.customer_event_seller),
+            ("delivered_bonus", self.delivered_bonus),
         ];
         for (field, v) in non_negative {
             if !(0..=1_000_000).contains(&v) {

@@ -249,6 +249,9 @@ impl Org {
             Event::SellerLeft { seller } => {
                 self.active_seller(seller, "data.seller")?;
             }
+            Event::MastermindHeld { .. }
+            | Event::CustomerEvent { .. }
+            | Event::OrderDelivered { .. } => self.check_team(event, at, seqs)?,
             // Rules and competitions are checked by the projection, which
             // knows the rule versions and competitions.
             Event::RulesPublished { .. }
@@ -259,7 +262,7 @@ impl Org {
         Ok(())
     }
 
-    fn known_division(&self, id: &str, field: &str) -> Result<DivisionIx, Rejection> {
+    pub(crate) fn known_division(&self, id: &str, field: &str) -> Result<DivisionIx, Rejection> {
         self.division(id).ok_or_else(|| {
             Rejection::invalid(
                 "unknown_division",
@@ -269,7 +272,7 @@ impl Org {
         })
     }
 
-    fn active_seller(&self, id: &str, field: &str) -> Result<SellerIx, Rejection> {
+    pub(crate) fn active_seller(&self, id: &str, field: &str) -> Result<SellerIx, Rejection> {
         let s = self.seller(id).ok_or_else(|| {
             Rejection::invalid(
                 "unknown_seller",

@@ -78,7 +78,9 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/sellers"
             | "/api/v1/sellers/{id}"
             | "/api/v1/divisions"
-            | "/api/v1/rules",
+            | "/api/v1/rules"
+            | "/api/v1/customers"
+            | "/api/v1/customers/{key}",
         ) => Access::Read,
         (false, "/api/v1/events") if method == Method::POST => Access::Append,
         _ => Access::Leader,
@@ -209,6 +211,10 @@ pub fn may_append(who: &Identity, event: &Event) -> Result<(), ApiError> {
         Event::LeadFeedback { by, .. } => ("data.by", by),
         Event::MeetingHeld { seller, .. } => ("data.seller", seller),
         Event::OrderClosed { seller, .. } => ("data.seller", seller),
+        Event::MastermindHeld { host, .. } => ("data.host", host),
+        Event::CustomerEvent { organiser, .. } => ("data.organiser", organiser),
+        // Whose order it is needs the projection: see `may_report_delivery`.
+        Event::OrderDelivered { .. } => return Ok(()),
         Event::JointVisit { host, guests, .. } => {
             if guests.iter().any(|g| g == me) {
                 return Err(ApiError::new(
@@ -239,6 +245,25 @@ pub fn may_append(who: &Identity, event: &Event) -> Result<(), ApiError> {
             format!("this token acts as seller '{me}', not '{actor}'"),
         )
         .with_field(field));
+    }
+    Ok(())
+}
+
+/// A delivery is reported by the order's seller or a leader: a seller
+/// token may report only on its own orders. `order_seller` is the order's
+/// seller id when the order exists (an unknown order is left to the
+/// writer, which names `data.order`).
+pub fn may_report_delivery(who: &Identity, order_seller: Option<&str>) -> Result<(), ApiError> {
+    let (Some(Role::Seller), Some(me), Some(seller)) = (who.role, &who.seller, order_seller) else {
+        return Ok(());
+    };
+    if seller != me {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this order is '{seller}'s; seller '{me}' may report only on their own orders"),
+        )
+        .with_field("data.order"));
     }
     Ok(())
 }

@@ -13,8 +13,9 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde_json::{json, Value};
 
+use crate::domain::event::Event;
 use crate::domain::time::micros;
-use crate::http::auth::may_append;
+use crate::http::auth::{may_append, may_report_delivery};
 use crate::http::query::u64_param;
 use crate::http::Api;
 use crate::tokens::Identity;
@@ -42,6 +43,17 @@ async fn post_event(
     let req = parse_event_request(&body, now_us())
         .inspect_err(|e| crate::metrics::event_rejected(e.code))?;
     may_append(&who, &req.event)?;
+    if let Event::OrderDelivered { order, .. } = &req.event {
+        let seller = {
+            let p = api.shared.projection.read();
+            p.org
+                .order(order)
+                .and_then(|o| p.org.orders.get(o as usize))
+                .and_then(|o| p.org.sellers.get(o.seller as usize))
+                .map(|s| s.id.clone())
+        };
+        may_report_delivery(&who, seller.as_deref())?;
+    }
     let append = Append {
         id: req.id,
         occurred_at: req.occurred_at,

@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod boards;
 pub mod competitions;
+pub mod customers;
 pub mod errors;
 pub mod events;
 pub mod guard;
@@ -68,6 +69,7 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .merge(boards::routes())
         .merge(rules::routes())
         .merge(competitions::routes())
+        .merge(customers::routes())
         .merge(transfer::routes())
         .merge(metrics::routes())
         .merge(extra)

@@ -61,6 +61,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
         get_rules, put_rules, preview_rules,
         create_competition, list_competitions, get_competition, close_competition,
         list_webhooks, create_webhook, delete_webhook, live,
+        list_customers, get_customer,
         page_index, page_wall, page_me, page_log, page_admin, favicon, asset,
     ),
     components(schemas(
@@ -76,6 +77,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
         (name = "boards", description = "Rankings, profiles and collaboration"),
         (name = "rules", description = "Point rules: read, preview, publish"),
         (name = "competitions", description = "Division competitions"),
+        (name = "customers", description = "Customer memory: white space and timelines"),
         (name = "webhooks", description = "Celebrations posted to chat tools"),
         (name = "ops", description = "Health, metrics, this document"),
         (name = "web", description = "Pages and assets for browsers and wall screens"),
@@ -184,6 +186,9 @@ pub enum EventType {
     DivisionRenamed,
     SellerMoved,
     SellerLeft,
+    MastermindHeld,
+    CustomerEvent,
+    OrderDelivered,
 }
 
 /// An event to append. `data` depends on `type` (see the README's table).
@@ -536,6 +541,22 @@ fn list_divisions() {}
     responses((status = 200, description = "Collaboration metrics for the window", body = Object)))]
 #[allow(dead_code)]
 fn get_collaboration() {}
+
+#[utoipa::path(get, path = "/api/v1/customers", tag = "customers",
+    params(("q" = Option<String>, Query, description = "Part of the customer key (any case and spacing)"),
+           ("limit" = Option<u64>, Query, description = "1 to 1000, default 100"),
+           ("after" = Option<String>, Query, description = "The `next` of the previous page (a key)")),
+    responses((status = 200, description = "`{customers: [{key, name, divisions: {<division id>: order|meeting|lead|none}}], next}` in key order: per division the furthest state reached (a lead for its receiving division, a meeting or order for the seller's division at the time; voided events do not count)", body = Object)))]
+#[allow(dead_code)]
+fn list_customers() {}
+
+#[utoipa::path(get, path = "/api/v1/customers/{key}", tag = "customers",
+    params(("key" = String, Path, description = "A customer key, name in any spelling, or a `customer_id`"),
+           ("limit" = Option<u64>, Query, description = "1 to 1000, default 100"),
+           ("after" = Option<u64>, Query, description = "The `next` of the previous page (a seq)")),
+    responses((status = 200, description = "`{key, name, timeline: [event as in GET /api/v1/events, plus voided: true when voided], total, next}` in business-time order: leads, feedback, joint visits, meetings, orders, deliveries, masterminds and customer events", body = Object)))]
+#[allow(dead_code)]
+fn get_customer() {}
 
 #[utoipa::path(get, path = "/api/v1/rules", tag = "rules",
     responses((status = 200, description = "The rules in force", body = RulesOut)))]

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 
 use crate::domain::competition::{self, Status as CompetitionStatus};
-use crate::domain::event::{Envelope, Event, FeedbackStatus};
+use crate::domain::event::{DeliveryStatus, Envelope, Event, FeedbackStatus};
 use crate::domain::Projection;
 use crate::wire::text::money;
 
@@ -102,6 +102,33 @@ pub fn celebration(p: &Projection, env: &Envelope) -> Option<Celebration> {
                 ),
             )
         }
+        // Not a celebration but news leaders want at once: a promise at
+        // risk, while there is still time to help.
+        Event::OrderDelivered {
+            order,
+            status: DeliveryStatus::Problem,
+            note,
+        } => {
+            let o = p.org.orders.get(p.org.order(order)? as usize)?;
+            let customer = p
+                .customers
+                .of_seq(o.seq)
+                .and_then(|c| p.customers.get(c))
+                .map_or("?", |c| c.name.as_str());
+            let note = note
+                .as_deref()
+                .map(|n| format!(": {}", escape(n)))
+                .unwrap_or_default();
+            (
+                "delivery_problem",
+                format!(
+                    ":warning: delivery problem on {}'s order {} with {}{note}",
+                    seller_name(p, o.seller),
+                    escape(order),
+                    escape(customer),
+                ),
+            )
+        }
         _ => return None,
     };
     Some(Celebration {
@@ -143,7 +170,62 @@ pub(super) fn competition_won(p: &Projection, id: &str) -> Option<Celebration> {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::*;
+
+    #[test]
+    fn a_delivery_problem_is_news_for_leaders() {
+        let mut p = Projection::new(chrono_tz::UTC);
+        let evs = [
+            Event::DivisionCreated {
+                id: "a".into(),
+                name: "A".into(),
+            },
+            Event::SellerJoined {
+                id: "ida".into(),
+                name: "Ida <!channel>".into(),
+                division: "a".into(),
+            },
+            Event::OrderClosed {
+                order: "O1".into(),
+                seller: "ida".into(),
+                customer: "Volvo <b>".into(),
+                amount: 100,
+                currency: "SEK".into(),
+                lead: None,
+            },
+            Event::OrderDelivered {
+                order: "O1".into(),
+                status: DeliveryStatus::Delayed,
+                note: None,
+            },
+            Event::OrderDelivered {
+                order: "O1".into(),
+                status: DeliveryStatus::Problem,
+                note: Some("crane <broke>".into()),
+            },
+        ];
+        let mut envs = Vec::new();
+        for (i, event) in evs.into_iter().enumerate() {
+            let env = Envelope {
+                format: crate::domain::event::FORMAT_VERSION,
+                seq: i as u64 + 1,
+                id: format!("e{i}"),
+                occurred_at: 1_767_571_200_000_000 + i as i64,
+                recorded_at: 1_767_571_200_000_000 + i as i64,
+                actor: "t".into(),
+                event,
+            };
+            p.apply(&env);
+            envs.push(env);
+        }
+        assert!(celebration(&p, &envs[3]).is_none());
+        let c = celebration(&p, &envs[4]).expect("news");
+        assert_eq!(c.kind, "delivery_problem");
+        assert_eq!(
+            c.text,
+            ":warning: delivery problem on Ida &lt;!channel&gt;'s order O1 with Volvo &lt;b&gt;: crane &lt;broke&gt;"
+        );
+    }
 
     #[test]
     fn markup_cannot_get_through() {

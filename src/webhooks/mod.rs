@@ -58,7 +58,12 @@ use delivery::worker;
 use follower::follow;
 
 /// The celebrations a webhook can subscribe to.
-pub const KINDS: [&str; 3] = ["order_from_lead", "lead_won", "competition_won"];
+pub const KINDS: [&str; 4] = [
+    "order_from_lead",
+    "lead_won",
+    "competition_won",
+    "delivery_problem",
+];
 /// Metadata key of the registrations.
 pub(crate) const META_KEY: &str = "webhooks";
 /// Most webhooks one organisation may register.

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::domain::event::Event;
+use crate::domain::event::{CustomerEventKind, DeliveryStatus, Event};
 use crate::wire::error::ApiError;
 use crate::wire::fields::{parse_time, Fields, MAX_ID, MAX_NAME, MAX_NOTE};
 
@@ -21,7 +21,7 @@ pub struct EventRequest {
 
 /// The event types a client may post; rules and competitions have their own
 /// endpoints.
-pub const POSTABLE_TYPES: [&str; 11] = [
+pub const POSTABLE_TYPES: [&str; 14] = [
     "division_created",
     "seller_joined",
     "lead_given",
@@ -33,6 +33,9 @@ pub const POSTABLE_TYPES: [&str; 11] = [
     "division_renamed",
     "seller_moved",
     "seller_left",
+    "mastermind_held",
+    "customer_event",
+    "order_delivered",
 ];
 
 pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
@@ -105,6 +108,29 @@ pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, Ap
         },
         "seller_left" => Event::SellerLeft {
             seller: d.id("seller")?,
+        },
+        "mastermind_held" => Event::MastermindHeld {
+            host: d.id("host")?,
+            customer: d.string("customer", MAX_NAME)?,
+            customer_id: d.opt_id("customer_id")?,
+            helpers: d.id_list("helpers")?,
+            note: d.opt_string("note", MAX_NOTE)?,
+        },
+        "customer_event" => Event::CustomerEvent {
+            kind: d.one_of("kind", CustomerEventKind::parse, "seminar, interview_round")?,
+            organiser: d.id("organiser")?,
+            customers: d.name_list("customers")?,
+            sellers: d.id_list("sellers")?,
+            title: d.opt_string("title", MAX_NAME)?,
+        },
+        "order_delivered" => Event::OrderDelivered {
+            order: d.id("order")?,
+            status: d.one_of(
+                "status",
+                DeliveryStatus::parse,
+                "delivered, delayed, problem",
+            )?,
+            note: d.opt_string("note", MAX_NOTE)?,
         },
         other => {
             return Err(ApiError::field(

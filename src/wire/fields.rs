@@ -225,6 +225,60 @@ impl<'a> Fields<'a> {
         Ok(out)
     }
 
+    /// A non-empty-string list of names (customers), at most 50.
+    pub fn name_list(&mut self, name: &'static str) -> Result<Vec<String>, ApiError> {
+        let v = self.required(name)?;
+        let arr = v
+            .as_array()
+            .ok_or_else(|| self.type_error(name, "a list of names"))?;
+        if arr.len() > 50 {
+            let path = self.path(name);
+            return Err(ApiError::field(
+                &path,
+                "too_long",
+                format!("{path} lists more than 50 names"),
+            ));
+        }
+        let mut out = Vec::with_capacity(arr.len());
+        for (i, item) in arr.iter().enumerate() {
+            let path = format!("{}{}[{i}]", self.prefix, name);
+            let s = item.as_str().ok_or_else(|| {
+                ApiError::field(&path, "invalid_type", format!("{path} must be a string"))
+            })?;
+            if s.trim().is_empty() || s.chars().count() > MAX_NAME {
+                return Err(ApiError::field(
+                    &path,
+                    "invalid_value",
+                    format!("{path} must be a name of 1 to {MAX_NAME} characters"),
+                ));
+            }
+            out.push(s.to_string());
+        }
+        Ok(out)
+    }
+
+    /// A string that names one of a fixed set (`parse` knows them; `names`
+    /// lists them for the message).
+    pub fn one_of<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+        names: &str,
+    ) -> Result<T, ApiError> {
+        let v = self.required(name)?;
+        let s = v
+            .as_str()
+            .ok_or_else(|| self.type_error(name, "a string"))?;
+        parse(s).ok_or_else(|| {
+            let path = self.path(name);
+            ApiError::field(
+                &path,
+                "invalid_value",
+                format!("{path} must be one of {names}"),
+            )
+        })
+    }
+
     fn integer(&self, name: &str, v: &Value) -> Result<i64, ApiError> {
         if let Some(i) = v.as_i64() {
             return Ok(i);

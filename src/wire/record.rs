@@ -53,7 +53,7 @@ use crate::wire::rules::rules_member;
 pub const INFO_FIELDS: [&str; 3] = ["seq", "recorded_at", "actor"];
 
 /// Every `data` member of every event type, in CSV column order.
-pub const DATA_FIELDS: [&str; 28] = [
+pub const DATA_FIELDS: [&str; 35] = [
     "id",
     "name",
     "division",
@@ -82,10 +82,17 @@ pub const DATA_FIELDS: [&str; 28] = [
     "end",
     "divisions",
     "per_seller",
+    "customer_id",
+    "helpers",
+    "kind",
+    "organiser",
+    "customers",
+    "sellers",
+    "title",
 ];
 
 pub const INT_FIELDS: [&str; 4] = ["estimated_value", "amount", "seq", "version"];
-pub const LIST_FIELDS: [&str; 2] = ["guests", "divisions"];
+pub const LIST_FIELDS: [&str; 5] = ["guests", "divisions", "helpers", "customers", "sellers"];
 pub const BOOL_FIELDS: [&str; 2] = ["retroactive", "per_seller"];
 pub const JSON_FIELDS: [&str; 1] = ["rules"];
 
