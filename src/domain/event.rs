@@ -171,6 +171,12 @@ pub enum Event {
         rules: Option<String>,
         grace_hours: u32,
     },
+    /// A seller of the receiving division takes a lead that named nobody:
+    /// from then on they are its receiver. Voiding the claim un-claims.
+    LeadClaimed {
+        lead: String,
+        by: String,
+    },
 }
 
 impl Event {
@@ -193,6 +199,7 @@ impl Event {
                 "competition_created"
             }
             Event::CompetitionClosed { .. } => "competition_closed",
+            Event::LeadClaimed { .. } => "lead_claimed",
         }
     }
 
@@ -206,6 +213,7 @@ impl Event {
                 | Event::JointVisit { .. }
                 | Event::MeetingHeld { .. }
                 | Event::OrderClosed { .. }
+                | Event::LeadClaimed { .. }
         )
     }
 }

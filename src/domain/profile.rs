@@ -379,12 +379,13 @@ pub struct SellerCollaboration {
     pub stats: LeadStats,
 }
 
-const COLLABORATION_KINDS: [ScoreKind; 5] = [
+const COLLABORATION_KINDS: [ScoreKind; 6] = [
     ScoreKind::Lead,
     ScoreKind::Feedback,
     ScoreKind::JointVisit,
     ScoreKind::LeadShare,
     ScoreKind::LeadWon,
+    ScoreKind::FirstPair,
 ];
 
 pub fn collaboration_points(kinds: &[i64; KIND_COUNT]) -> i64 {

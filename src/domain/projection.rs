@@ -196,8 +196,14 @@ impl Projection {
         // Feedback and orders change what the other events on their lead
         // earn (first report, won bonus waiting for an order): take the
         // lead's credits back now and give them again once this is in.
-        let group = self.lead_of(&env.event).map(|l| self.lead_group(l));
-        for s in group.iter().flatten() {
+        let mut group = self
+            .lead_of(&env.event)
+            .map(|l| self.lead_group(l))
+            .unwrap_or_default();
+        // A new reach of a (giver, receiver) pair may take the first-pair
+        // bonus from the one that had it.
+        crate::domain::pairs::reach_group(&self.org, &self.facts, &env.event, &mut group);
+        for s in &group {
             self.score_change(*s, false);
         }
         let day = day_index(env.occurred_at, self.tz);
@@ -210,7 +216,7 @@ impl Projection {
             fact,
         });
         let seq = self.seq();
-        for s in group.iter().flatten() {
+        for s in &group {
             self.score_change(*s, true);
         }
         match &env.event {
@@ -402,6 +408,15 @@ impl Projection {
                 },
                 None => Fact::Other,
             },
+            Event::LeadClaimed { lead, by } => match (org.lead(lead), org.seller(by)) {
+                (Some(l), Some(b)) => Fact::Claim {
+                    lead: l,
+                    by: b,
+                    by_division: div(b),
+                    giver_division: div(org.leads[l as usize].giver),
+                },
+                _ => Fact::Other,
+            },
             Event::OrderClosed {
                 seller,
                 amount,
@@ -460,7 +475,9 @@ impl Projection {
             return;
         }
         let lead = match &rec.fact {
-            Fact::Lead { lead, .. } | Fact::Feedback { lead, .. } => Some(*lead),
+            Fact::Lead { lead, .. } | Fact::Feedback { lead, .. } | Fact::Claim { lead, .. } => {
+                Some(*lead)
+            }
             Fact::Order {
                 lead: Some((lead, _)),
                 ..
@@ -468,20 +485,33 @@ impl Projection {
             _ => None,
         };
         let mut group = lead.map(|l| self.lead_group(l)).unwrap_or_default();
+        // The lead's claims and the pairs it touched: a void passes the
+        // first-pair bonus on to the next reach of the pair.
+        if let Some(l) = lead {
+            group.extend(self.org.pair_seqs(l));
+        }
         if !group.contains(&target) {
             group.push(target);
         }
+        group.sort_unstable();
+        group.dedup();
         for s in &group {
             self.score_change(*s, false);
         }
         if let Some(rec) = self.facts.get_mut(target as usize - 1) {
             rec.voided = true;
         }
-        if let Some(Fact::Lead { lead, .. }) = self.facts.get(target as usize - 1).map(|r| &r.fact)
-        {
-            if let Some(l) = self.org.leads.get_mut(*lead as usize) {
-                l.voided = true;
+        match self.facts.get(target as usize - 1).map(|r| &r.fact) {
+            Some(Fact::Lead { lead, .. }) => {
+                if let Some(l) = self.org.leads.get_mut(*lead as usize) {
+                    l.voided = true;
+                }
             }
+            Some(Fact::Claim { lead, .. }) => {
+                let lead = *lead;
+                self.org.unclaim(lead, target);
+            }
+            _ => {}
         }
         for s in &group {
             self.score_change(*s, true);

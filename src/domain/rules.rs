@@ -28,9 +28,11 @@ pub enum ScoreKind {
     LeadShare,
     /// Bonus to the giver when their lead is reported won.
     LeadWon,
+    /// Bonus to both when a giver's lead first reaches a colleague.
+    FirstPair,
 }
 
-pub const KIND_COUNT: usize = 7;
+pub const KIND_COUNT: usize = 8;
 
 impl ScoreKind {
     pub const ALL: [ScoreKind; KIND_COUNT] = [
@@ -41,6 +43,7 @@ impl ScoreKind {
         ScoreKind::Order,
         ScoreKind::LeadShare,
         ScoreKind::LeadWon,
+        ScoreKind::FirstPair,
     ];
 
     pub fn index(self) -> usize {
@@ -56,6 +59,7 @@ impl ScoreKind {
             ScoreKind::Order => "order",
             ScoreKind::LeadShare => "lead_share",
             ScoreKind::LeadWon => "lead_won",
+            ScoreKind::FirstPair => "first_pair",
         }
     }
 }
@@ -95,6 +99,16 @@ pub struct RuleSet {
     /// may record older history; a seller token could otherwise rewrite a
     /// closed month.
     pub backdate_days: i64,
+    /// Hours a receiving division has to report back on a lead before it
+    /// is overdue.
+    pub feedback_sla_hours: i64,
+    /// Count only Monday to Friday (local days in the org's time zone)
+    /// towards `feedback_sla_hours`: a lead given on Friday afternoon is
+    /// not late on Sunday.
+    pub feedback_sla_business_days: bool,
+    /// Points to both giver and receiver the first time a giver's lead
+    /// reaches that colleague (named in the lead, or claiming it); 0 = off.
+    pub first_pair_bonus: i64,
 }
 
 /// Order points: `base + per_unit_points × ⌊amount in reference minor units
@@ -155,6 +169,9 @@ impl Default for RuleSet {
             lead_won_bonus: 15,
             daily_caps: BTreeMap::new(),
             backdate_days: 7,
+            feedback_sla_hours: 48,
+            feedback_sla_business_days: false,
+            first_pair_bonus: 0,
         }
     }
 }
@@ -203,6 +220,7 @@ impl RuleSet {
                 self.cross_division_multiplier_pct,
             ),
             ("lead_won_bonus", self.lead_won_bonus),
+            ("first_pair_bonus", self.first_pair_bonus),
             ("order.base", self.order.base),
             ("order.per_unit_points", self.order.per_unit_points),
         ];
@@ -248,6 +266,12 @@ impl RuleSet {
         }
         if !(0..=36_500).contains(&self.backdate_days) {
             return Err(err("backdate_days", "must be between 0 and 36500"));
+        }
+        if !(1..=8_760).contains(&self.feedback_sla_hours) {
+            return Err(err(
+                "feedback_sla_hours",
+                "must be between 1 and 8760 (a year)",
+            ));
         }
         if !(1..=MAX_ORDER_AMOUNT).contains(&self.order.max_amount) {
             return Err(err(

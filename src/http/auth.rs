@@ -206,7 +206,7 @@ pub fn may_append(who: &Identity, event: &Event) -> Result<(), ApiError> {
     };
     let (field, actor) = match event {
         Event::LeadGiven { from, .. } => ("data.from", from),
-        Event::LeadFeedback { by, .. } => ("data.by", by),
+        Event::LeadFeedback { by, .. } | Event::LeadClaimed { by, .. } => ("data.by", by),
         Event::MeetingHeld { seller, .. } => ("data.seller", seller),
         Event::OrderClosed { seller, .. } => ("data.seller", seller),
         Event::JointVisit { host, guests, .. } => {

@@ -21,7 +21,7 @@ pub struct EventRequest {
 
 /// The event types a client may post; rules and competitions have their own
 /// endpoints.
-pub const POSTABLE_TYPES: [&str; 11] = [
+pub const POSTABLE_TYPES: [&str; 12] = [
     "division_created",
     "seller_joined",
     "lead_given",
@@ -33,6 +33,7 @@ pub const POSTABLE_TYPES: [&str; 11] = [
     "division_renamed",
     "seller_moved",
     "seller_left",
+    "lead_claimed",
 ];
 
 pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
@@ -105,6 +106,10 @@ pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, Ap
         },
         "seller_left" => Event::SellerLeft {
             seller: d.id("seller")?,
+        },
+        "lead_claimed" => Event::LeadClaimed {
+            lead: d.id("lead")?,
+            by: d.id("by")?,
         },
         other => {
             return Err(ApiError::field(
