@@ -178,7 +178,12 @@ pub fn credits(
             let named = org.leads.get(*lead as usize).and_then(|l| l.to_seller);
             if let Some(to) = named {
                 if r.first_pair_bonus != 0 && first_of_pair(org, facts, *giver, to, seq) {
-                    push(*giver, *giver_division, ScoreKind::FirstPair, r.first_pair_bonus);
+                    push(
+                        *giver,
+                        *giver_division,
+                        ScoreKind::FirstPair,
+                        r.first_pair_bonus,
+                    );
                     push(to, *to_division, ScoreKind::FirstPair, r.first_pair_bonus);
                 }
             }
@@ -193,7 +198,12 @@ pub fn credits(
                 return;
             };
             if r.first_pair_bonus != 0 && first_of_pair(org, facts, l.giver, *by, seq) {
-                push(l.giver, *giver_division, ScoreKind::FirstPair, r.first_pair_bonus);
+                push(
+                    l.giver,
+                    *giver_division,
+                    ScoreKind::FirstPair,
+                    r.first_pair_bonus,
+                );
                 push(*by, *by_division, ScoreKind::FirstPair, r.first_pair_bonus);
             }
         }

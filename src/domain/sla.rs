@@ -121,11 +121,17 @@ mod tests {
     #[test]
     fn plain_hours_are_real_hours() {
         let given = local(2026, 3, 4, 10); // a Wednesday
-        assert_eq!(deadline_us(given, &rules(48, false), STOCKHOLM), local(2026, 3, 6, 10));
+        assert_eq!(
+            deadline_us(given, &rules(48, false), STOCKHOLM),
+            local(2026, 3, 6, 10)
+        );
         // Across the spring-forward night (Sun 29 March): 48 real hours
         // from Saturday 12:00 CET end at Monday 13:00 CEST on the clock.
         let sat = local(2026, 3, 28, 12);
-        assert_eq!(deadline_us(sat, &rules(48, false), STOCKHOLM), local(2026, 3, 30, 13));
+        assert_eq!(
+            deadline_us(sat, &rules(48, false), STOCKHOLM),
+            local(2026, 3, 30, 13)
+        );
     }
 
     #[test]
@@ -136,7 +142,10 @@ mod tests {
         let r = rules(48, true);
         let due = deadline_us(fri, &r, STOCKHOLM);
         assert_eq!(due, local(2026, 3, 10, 16));
-        assert!(!is_overdue(fri, &r, STOCKHOLM, local(2026, 3, 8, 17)), "Sunday");
+        assert!(
+            !is_overdue(fri, &r, STOCKHOLM, local(2026, 3, 8, 17)),
+            "Sunday"
+        );
         assert!(!is_overdue(fri, &r, STOCKHOLM, local(2026, 3, 10, 15)));
         assert!(is_overdue(fri, &r, STOCKHOLM, local(2026, 3, 10, 17)));
         // Given on a Saturday, the clock starts on Monday 00:00.
@@ -149,10 +158,16 @@ mod tests {
         // The weekend of 28–29 March 2026 is 47 real hours (spring
         // forward); the deadline is still Tuesday 16:00 local (CEST).
         let fri = local(2026, 3, 27, 16);
-        assert_eq!(deadline_us(fri, &rules(48, true), STOCKHOLM), local(2026, 3, 31, 16));
+        assert_eq!(
+            deadline_us(fri, &rules(48, true), STOCKHOLM),
+            local(2026, 3, 31, 16)
+        );
         // And in autumn (25 October, 49 real hours).
         let fri = local(2026, 10, 23, 16);
-        assert_eq!(deadline_us(fri, &rules(48, true), STOCKHOLM), local(2026, 10, 27, 16));
+        assert_eq!(
+            deadline_us(fri, &rules(48, true), STOCKHOLM),
+            local(2026, 10, 27, 16)
+        );
     }
 
     #[test]
@@ -161,9 +176,15 @@ mod tests {
         // of the third Friday; from a Wednesday 09:00, 240 h end two weeks
         // on at the same hour.
         let mon = local(2026, 1, 5, 0);
-        assert_eq!(deadline_us(mon, &rules(360, true), STOCKHOLM), local(2026, 1, 24, 0));
+        assert_eq!(
+            deadline_us(mon, &rules(360, true), STOCKHOLM),
+            local(2026, 1, 24, 0)
+        );
         let wed = local(2026, 1, 7, 9);
-        assert_eq!(deadline_us(wed, &rules(240, true), STOCKHOLM), local(2026, 1, 21, 9));
+        assert_eq!(
+            deadline_us(wed, &rules(240, true), STOCKHOLM),
+            local(2026, 1, 21, 9)
+        );
         // A year of business hours ends, and within reason.
         let far = deadline_us(mon, &rules(8_760, true), STOCKHOLM);
         assert!(far > mon + 365 * 24 * HOUR_US && far < mon + 600 * 24 * HOUR_US);
@@ -172,7 +193,10 @@ mod tests {
     #[test]
     fn medians() {
         assert_eq!(median_hours(&mut []), None);
-        assert_eq!(median_hours(&mut [5 * HOUR_US, HOUR_US, 3 * HOUR_US]), Some(3.0));
+        assert_eq!(
+            median_hours(&mut [5 * HOUR_US, HOUR_US, 3 * HOUR_US]),
+            Some(3.0)
+        );
         assert_eq!(median_hours(&mut [HOUR_US, 2 * HOUR_US]), Some(1.5));
     }
 }

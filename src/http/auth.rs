@@ -70,7 +70,8 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/live"
             | "/api/v1/competitions"
             | "/api/v1/competitions/{id}"
-            | "/api/v1/collaboration",
+            | "/api/v1/collaboration"
+            | "/api/v1/matrix",
         ) => Access::Board,
         (
             true,
@@ -78,7 +79,8 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/sellers"
             | "/api/v1/sellers/{id}"
             | "/api/v1/divisions"
-            | "/api/v1/rules",
+            | "/api/v1/rules"
+            | "/api/v1/leads",
         ) => Access::Read,
         (false, "/api/v1/events") if method == Method::POST => Access::Append,
         _ => Access::Leader,
@@ -263,6 +265,8 @@ mod tests {
         assert_eq!(access(&Method::GET, "/api/v1/live"), Access::Board);
         assert_eq!(access(&Method::GET, "/api/v1/events"), Access::Read);
         assert_eq!(access(&Method::POST, "/api/v1/events"), Access::Append);
+        assert_eq!(access(&Method::GET, "/api/v1/leads"), Access::Read);
+        assert_eq!(access(&Method::GET, "/api/v1/matrix"), Access::Board);
         assert_eq!(access(&Method::PUT, "/api/v1/rules"), Access::Leader);
         assert_eq!(
             access(&Method::GET, "/api/v1/something-new"),

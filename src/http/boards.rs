@@ -53,7 +53,12 @@ async fn get_seller(
         .seller(&id)
         .ok_or_else(|| ApiError::not_found(format!("there is no seller '{id}'")))?;
     let window = Window::containing(kind, at, p.tz);
-    let profile = board::profile(&p, s, &window);
+    let profile = board::profile(
+        &p,
+        s,
+        &window,
+        crate::domain::time::micros(chrono::Utc::now()),
+    );
     let mut v = serde_json::to_value(profile).unwrap_or_default();
     v["window"] = serde_json::to_value(window.view()).unwrap_or_default();
     v["seq"] = p.seq().into();
@@ -92,5 +97,9 @@ async fn get_collaboration(
     let (kind, at) = window_params(&q)?;
     let p = api.shared.projection.read();
     let window = Window::containing(kind, at, p.tz);
-    Ok(Json(board::collaboration(&p, &window)))
+    Ok(Json(board::collaboration(
+        &p,
+        &window,
+        crate::domain::time::micros(chrono::Utc::now()),
+    )))
 }
