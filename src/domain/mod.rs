@@ -33,3 +33,6 @@ pub use event::{Envelope, Event, FeedbackStatus};
 pub use projection::Projection;
 pub use rules::RuleSet;
 pub use validate::Context;
+
+#[cfg(test)]
+mod loop_tests;
