@@ -34,7 +34,7 @@ fn bench(c: &mut Criterion) {
     for kind in [WindowKind::Week, WindowKind::Month, WindowKind::All] {
         let window = Window::containing(kind, end, p.tz);
         g.bench_function(format!("collaboration_{kind:?}_{n}_events"), |b| {
-            b.iter(|| board::collaboration(&p, &window))
+            b.iter(|| board::collaboration(&p, &window, i64::MAX / 2))
         });
     }
     for (name, kind) in [
@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
     }
     let month = Window::containing(WindowKind::Month, end, p.tz);
     g.bench_function(format!("profile_month_{n}_events"), |b| {
-        b.iter(|| board::profile(&p, 0, &month))
+        b.iter(|| board::profile(&p, 0, &month, i64::MAX / 2))
     });
     g.finish();
 }

@@ -409,6 +409,71 @@ async fn the_pages_work_in_a_real_browser() {
     .await;
     screenshot(&c, "me").await;
 
+    // One tap reports back on a lead named to me; one tap claims a lead
+    // sent to my division that names nobody.
+    let (_, sellers) = common::get(&http, &s.url("/api/v1/sellers")).await;
+    let sellers = sellers["sellers"].as_array().expect("sellers").clone();
+    let mine = sellers.iter().find(|x| x["id"] == seller).expect("me")["division"].clone();
+    let giver = sellers
+        .iter()
+        .find(|x| x["division"] != mine && x["left"] == false)
+        .expect("a giver elsewhere")["id"]
+        .clone();
+    for (id, to_seller) in [("BR-NAMED", json!(seller)), ("BR-FREE", Value::Null)] {
+        let mut data = json!({"lead": id, "from": giver, "to_division": mine, "customer": format!("Tap {id}")});
+        if !to_seller.is_null() {
+            data["to_seller"] = to_seller;
+        }
+        event(&http, &s, json!({"type": "lead_given", "data": data})).await;
+    }
+    c.refresh().await.expect("reload /me");
+    until(
+        &c,
+        "the report-back row",
+        "document.querySelector('#report tr[data-lead=\"BR-NAMED\"] button[data-status=meeting_booked]')",
+    )
+    .await;
+    js(&c, "document.querySelector('#report tr[data-lead=\"BR-NAMED\"] button[data-status=meeting_booked]').click(); return null;").await;
+    until(
+        &c,
+        "the claim button",
+        "document.querySelector('#claimable tr[data-lead=\"BR-FREE\"] button.claim')",
+    )
+    .await;
+    js(&c, "document.querySelector('#claimable tr[data-lead=\"BR-FREE\"] button.claim').click(); return null;").await;
+    until(
+        &c,
+        "the claimed lead in my report-back list",
+        "document.querySelector('#report tr[data-lead=\"BR-FREE\"]') && \
+         !document.querySelector('#claimable tr[data-lead=\"BR-FREE\"]')",
+    )
+    .await;
+    screenshot(&c, "me-report-back").await;
+    let (_, named) = common::get(
+        &http,
+        &s.url(&format!(
+            "/api/v1/leads?seller={seller}&status=meeting_booked"
+        )),
+    )
+    .await;
+    assert_eq!(named["leads"][0]["lead"], "BR-NAMED", "{named}");
+    let (_, free) = common::get(
+        &http,
+        &s.url(&format!("/api/v1/leads?seller={seller}&status=open")),
+    )
+    .await;
+    let row = free["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["lead"] == "BR-FREE")
+        .cloned();
+    assert_eq!(
+        row.map(|r| r["claimed"].clone()),
+        Some(json!(true)),
+        "{free}"
+    );
+
     // ---- /admin: the what-if preview shows a ranking diff -------------------
     c.set_window_size(1400, 1100).await.expect("desktop size");
     c.goto(&s.url("/admin")).await.expect("open /admin");

@@ -15,6 +15,8 @@ use chrono_tz::Tz;
 use crossboard::domain::board::{self, DivisionScoring};
 use crossboard::domain::competition::standings;
 use crossboard::domain::event::{Envelope, Event, FeedbackStatus, FORMAT_VERSION};
+use crossboard::domain::leads::{list_leads, LeadQuery};
+use crossboard::domain::matrix::matrix;
 use crossboard::domain::score::{Fact, Scoreboard, Timeline};
 use crossboard::domain::time::{from_micros, Window, WindowKind};
 use crossboard::domain::{Context, Projection};
@@ -40,6 +42,11 @@ enum Op {
         lead: u32,
         by: u32,
         status: u8,
+        outsider: bool,
+    },
+    Claim {
+        lead: u32,
+        by: u32,
         outsider: bool,
     },
     JointVisit {
@@ -77,6 +84,7 @@ enum Op {
     Rules {
         caps: Vec<(u8, i64)>,
         lead_given: i64,
+        first_pair: i64,
         retroactive: bool,
         back_hours: i64,
     },
@@ -112,6 +120,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(giver, to, to_seller)| Op::Lead { giver, to, to_seller }),
         6 => (pick(), pick(), 0u8..5, proptest::bool::weighted(0.1))
             .prop_map(|(lead, by, status, outsider)| Op::Feedback { lead, by, status, outsider }),
+        4 => (pick(), pick(), proptest::bool::weighted(0.1))
+            .prop_map(|(lead, by, outsider)| Op::Claim { lead, by, outsider }),
         3 => (pick(), proptest::collection::vec(pick(), 0..4))
             .prop_map(|(host, guests)| Op::JointVisit { host, guests }),
         4 => (pick(), proptest::option::of(pick()))
@@ -141,15 +151,17 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (pick(), proptest::collection::vec(pick(), 1..3), proptest::collection::vec(pick(), 1..4))
             .prop_map(|(organiser, customers, sellers)| Op::CustomerEvent { organiser, customers, sellers }),
         4 => (pick(), 0u8..3).prop_map(|(order, status)| Op::Delivery { order, status }),
-        1 => (
-            proptest::collection::vec((0u8..10, 0i64..60), 0..4),
+        2 => (
+            proptest::collection::vec((0u8..11, 0i64..60), 0..4),
             0i64..30,
+            prop_oneof![1 => Just(0i64), 2 => 1i64..20],
             any::<bool>(),
             0i64..24 * 20,
         )
-            .prop_map(|(caps, lead_given, retroactive, back_hours)| Op::Rules {
+            .prop_map(|(caps, lead_given, first_pair, retroactive, back_hours)| Op::Rules {
                 caps,
                 lead_given,
+                first_pair,
                 retroactive,
                 back_hours
             }),
@@ -173,7 +185,7 @@ fn nth<T: Clone>(items: &[T], pick: u32) -> Option<T> {
     (!items.is_empty()).then(|| items[pick as usize % items.len()].clone())
 }
 
-const CAP_KINDS: [&str; 10] = [
+const CAP_KINDS: [&str; 11] = [
     "lead",
     "feedback",
     "joint_visit",
@@ -184,10 +196,12 @@ const CAP_KINDS: [&str; 10] = [
     "mastermind",
     "customer_event",
     "delivered",
+    "first_pair",
 ];
 
-/// A rule set as JSON text: some daily caps and a lead_given to tune.
-fn rules_json(caps: &[(u8, i64)], lead_given: i64) -> String {
+/// A rule set as JSON text: some daily caps, a lead_given and a
+/// first-pair bonus to tune.
+fn rules_json(caps: &[(u8, i64)], lead_given: i64, first_pair: i64) -> String {
     let caps: serde_json::Map<String, serde_json::Value> = caps
         .iter()
         .map(|(k, v)| (CAP_KINDS[*k as usize].to_string(), (*v).into()))
@@ -195,7 +209,7 @@ fn rules_json(caps: &[(u8, i64)], lead_given: i64) -> String {
     // The delivered bonus is off by default; tie it to the draw so that
     // published rules exercise it (and change it retroactively).
     serde_json::json!({"lead_given": lead_given, "daily_caps": caps,
-        "delivered_bonus": lead_given % 4 * 3})
+        "delivered_bonus": lead_given % 4 * 3, "first_pair_bonus": first_pair})
     .to_string()
 }
 
@@ -269,6 +283,18 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
                 by,
                 status: FeedbackStatus::ALL[*status as usize % 5],
                 note: None,
+            }
+        }
+        Op::Claim { lead, by, outsider } => {
+            let l = org.leads.get(*lead as usize % leads.len().max(1))?;
+            let by = if *outsider {
+                nth(&active, *by)?
+            } else {
+                nth(&active_in(l.to_division), *by)?
+            };
+            Event::LeadClaimed {
+                lead: l.id.clone(),
+                by,
             }
         }
         Op::JointVisit { host, guests } => {
@@ -354,7 +380,7 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
                 end: start + hours * 60 * MINUTE,
                 divisions: ids,
                 per_seller: *per_seller,
-                rules: own_caps.as_ref().map(|caps| rules_json(caps, 12)),
+                rules: own_caps.as_ref().map(|caps| rules_json(caps, 12, 7)),
             }
         }
         Op::CloseCompetition(c) => {
@@ -415,10 +441,11 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
         Op::Rules {
             caps,
             lead_given,
+            first_pair,
             retroactive,
             back_hours,
         } => {
-            let rules = rules_json(caps, *lead_given);
+            let rules = rules_json(caps, *lead_given, *first_pair);
             Event::RulesPublished {
                 version: p.rules_version + 1,
                 rules,
@@ -559,6 +586,48 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
     let rebuilt = Scoreboard::build(live.score.timeline.clone(), &live.facts, &live.org);
     let sellers = live.org.sellers.len();
     let divisions = live.org.divisions.len();
+    // "Now" for overdue leads: a few days after the log ends, so some are.
+    let now = envs.last().map_or(START, |e| e.recorded_at) + 3 * 24 * 60 * MINUTE;
+    // Claims: the claim in force and every lead's owner equal a replay's.
+    for (a, b) in live.org.leads.iter().zip(&replayed.org.leads) {
+        prop_assert_eq!(a.claim, b.claim, "claim of lead {}", &a.id);
+        prop_assert_eq!(&a.claims, &b.claims);
+    }
+    // The lead list (all of it, a page at a time) and the matrix.
+    let all_leads = |p: &Projection| {
+        let mut q = LeadQuery {
+            from_us: i64::MIN,
+            to_us: i64::MAX,
+            limit: 3,
+            ..LeadQuery::default()
+        };
+        let mut rows = Vec::new();
+        loop {
+            let page = list_leads(p, &q, now);
+            rows.extend(page.leads);
+            match page.next {
+                Some(n) => q.after = n,
+                None => break,
+            }
+        }
+        rows
+    };
+    let live_rows = all_leads(&live);
+    prop_assert_eq!(&live_rows, &all_leads(&replayed));
+    prop_assert_eq!(
+        live_rows.len(),
+        live.org.leads.iter().filter(|l| !l.voided).count(),
+        "paging shows every live lead once"
+    );
+    for w in windows(&envs) {
+        let (from, to) = board::window_us(&w);
+        prop_assert_eq!(
+            matrix(&live, from, to, now),
+            matrix(&replayed, from, to, now),
+            "matrix {:?}",
+            w
+        );
+    }
     for w in windows(&envs) {
         // (a) live boards == boards of a fresh replay.
         prop_assert_eq!(
@@ -578,8 +647,8 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
         // Profiles are dear (each ranks the whole board): all-time and weeks.
         let profiled = matches!(w.kind, WindowKind::All | WindowKind::Week);
         for s in (0..sellers as u32).filter(|_| profiled) {
-            let a = serde_json::to_value(board::profile(&live, s, &w)).unwrap();
-            let b = serde_json::to_value(board::profile(&replayed, s, &w)).unwrap();
+            let a = serde_json::to_value(board::profile(&live, s, &w, now)).unwrap();
+            let b = serde_json::to_value(board::profile(&replayed, s, &w, now)).unwrap();
             prop_assert_eq!(a, b, "profile of seller {} in {:?}", s, w);
         }
 
@@ -604,10 +673,11 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
         );
         // (c) collaboration, computed in one pass over the leads, equals
         // each party's figures computed on their own from a replay.
-        let collab = serde_json::to_value(board::collaboration(&live, &w)).unwrap();
+        let collab = serde_json::to_value(board::collaboration(&live, &w, now)).unwrap();
         let (from, to) = board::window_us(&w);
         for (i, d) in collab["divisions"].as_array().unwrap().iter().enumerate() {
-            let mut alone = board::lead_stats(&replayed, board::Who::Division(i as u32), from, to);
+            let mut alone =
+                board::lead_stats(&replayed, board::Who::Division(i as u32), from, to, now);
             alone.collaboration_points = d["stats"]["collaboration_points"].as_i64().unwrap();
             prop_assert_eq!(
                 &d["stats"],
@@ -619,7 +689,7 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
         }
         for row in collab["sellers"].as_array().unwrap() {
             let ix = replayed.org.seller(row["id"].as_str().unwrap()).unwrap();
-            let mut alone = board::lead_stats(&replayed, board::Who::Seller(ix), from, to);
+            let mut alone = board::lead_stats(&replayed, board::Who::Seller(ix), from, to, now);
             alone.collaboration_points = row["stats"]["collaboration_points"].as_i64().unwrap();
             prop_assert_eq!(
                 &row["stats"],
@@ -787,6 +857,7 @@ fn voids_on_a_busy_lead_match_a_rescore() {
         s(Rules {
             caps: vec![(1, 3)],
             lead_given: 7,
+            first_pair: 0,
             retroactive: false,
             back_hours: 1,
         }),

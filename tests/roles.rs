@@ -225,6 +225,8 @@ async fn every_endpoint_for_every_role() {
         case("GET", "/api/v1/competitions", board),
         case("GET", "/api/v1/competitions/c1", board),
         case("GET", "/api/v1/collaboration", board),
+        case("GET", "/api/v1/matrix?window=all", board),
+        case("GET", "/api/v1/leads", read),
         case("GET", "/api/v1/events", read),
         case("GET", "/api/v1/sellers", read),
         case("GET", "/api/v1/sellers/anna", read),

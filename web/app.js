@@ -184,6 +184,7 @@ const CB = (() => {
   const KIND_LABELS = {
     lead: "Leads given", feedback: "Feedback", joint_visit: "Joint visits", meeting: "Meetings",
     order: "Orders", lead_share: "Share of orders", lead_won: "Leads won",
+    first_pair: "First time together",
   };
   const STATUS_LABELS = {
     contacted: "Contacted", meeting_booked: "Meeting booked", won: "Won", lost: "Lost",

@@ -73,6 +73,72 @@
         : [h("tr", {}, h("td", { colspan: 3, class: "muted" }, "None yet."))]);
     $("given").replaceChildren(...leadRows(p.leads_given || [], "To"));
     $("received").replaceChildren(...leadRows(p.leads_received || [], "From"));
+    await loadLoop(id, p.division);
+  }
+
+  // ---- report back and claim: one tap each --------------------------------
+  // Each button carries its own idempotency id, made when it is drawn: a
+  // double tap or a retry after a lost answer is the same append, never two.
+  const newId = (kind) => kind + "-" + (crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random().toString(16).slice(2));
+  const OPEN_AGAIN = new Set(["open", "contacted", "meeting_booked"]);
+
+  async function send(btn, body) {
+    const row = btn.closest("tr");
+    row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    try {
+      await CB.api("/api/v1/events", { body });
+      $("report-msg").className = "notice ok";
+      $("report-msg").textContent = "Sent — thank you for closing the loop.";
+      await load();
+    } catch (e) {
+      $("report-msg").className = "notice err";
+      $("report-msg").textContent = e.message + (e.field ? ` (${e.field})` : "");
+      row.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  async function loadLoop(me, division) {
+    let mine, free;
+    try {
+      [mine, free] = await Promise.all([
+        CB.api(`/api/v1/leads?seller=${encodeURIComponent(me)}&limit=1000`),
+        CB.api(`/api/v1/leads?division=${encodeURIComponent(division)}&unassigned=true&status=open&limit=1000`),
+      ]);
+    } catch (e) {
+      $("report-msg").className = "notice err";
+      $("report-msg").textContent = "Cannot load leads: " + e.message;
+      return;
+    }
+    // Received leads still in play, overdue first, then oldest first.
+    const received = (mine.leads || [])
+      .filter((l) => l.to_seller === me && OPEN_AGAIN.has(l.status))
+      .sort((a, b) => (b.overdue - a.overdue) || (a.seq - b.seq));
+    $("report").replaceChildren(...(received.length ? received.map((l) => {
+      const statuses = Object.keys(CB.STATUS_LABELS);
+      return h("tr", { class: l.overdue ? "overdue" : "", "data-lead": l.lead },
+        h("td", {}, l.customer,
+          h("div", { class: "muted" }, `from ${names.get(l.from) || l.from} · ${CB.when(l.given_at)}`),
+          l.overdue ? h("span", { class: "status lost" }, "Overdue") : null),
+        h("td", {}, h("div", { class: "taps" }, ...statuses.map((st) => {
+          const id = newId("fb");
+          return h("button", {
+            type: "button", class: st === l.status ? "on" : "", "data-status": st,
+            onclick: (ev) => send(ev.currentTarget, { id, type: "lead_feedback", data: { lead: l.lead, by: me, status: st } }),
+          }, CB.STATUS_LABELS[st]);
+        }))));
+    }) : [h("tr", {}, h("td", { class: "muted" }, "Nothing waiting for you."))]));
+
+    const claimable = (free.leads || []).filter((l) => l.from !== me);
+    $("claimable").replaceChildren(...(claimable.length ? claimable.map((l) => {
+      const id = newId("claim");
+      return h("tr", { class: l.overdue ? "overdue" : "", "data-lead": l.lead },
+        h("td", {}, l.customer, h("div", { class: "muted" }, `from ${names.get(l.from) || l.from} · ${CB.when(l.given_at)}`),
+          l.overdue ? h("span", { class: "status lost" }, "Overdue") : null),
+        h("td", {}, h("button", {
+          type: "button", class: "primary claim",
+          onclick: (ev) => send(ev.currentTarget, { id, type: "lead_claimed", data: { lead: l.lead, by: me } }),
+        }, "Claim")));
+    }) : [h("tr", {}, h("td", { class: "muted" }, "None — every lead has an owner."))]));
   }
 
   init();

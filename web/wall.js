@@ -3,7 +3,8 @@
 //
 // URL parameters:
 //   boards  comma list of sellers:<window>, divisions:<window>[:per_seller|sum],
-//           competition:<id>, competitions (= every running competition)
+//           competition:<id>, competitions (= every running competition),
+//           matrix:<window> (who works with whom: a division × division heat map)
 //           default: sellers:week,divisions:month:per_seller,competitions
 //   rotate  seconds per board (0 = no rotation), default 15
 //   rows    rows shown, default 10
@@ -35,6 +36,11 @@
       const w = win || "month", s = scoring || "per_seller";
       return { key: `divisions:${w}:${s}`, sub: { subscribe: "divisions", window: w, scoring: s } };
     }
+    // Not a live board: fetched from /api/v1/matrix when the boards move.
+    if (name === "matrix") {
+      const w = WINDOWS[win] ? win : "month";
+      return { key: `matrix:${w}`, matrix: w };
+    }
     return null;
   }
   function frameKey(f) {
@@ -53,13 +59,13 @@
   let shownKey = null;
 
   const live = CB.live({
-    subscriptions: fixed.map((s) => s.sub),
+    subscriptions: fixed.filter((s) => s.sub).map((s) => s.sub),
     onMessage,
     onStatus(up) {
       $("status").textContent = up ? "LIVE" : "offline — reconnecting";
       $("status").classList.toggle("off", !up);
       boardEl.classList.toggle("offline", !up);
-      if (up) { refreshCompetitions(); refreshCollab(); }
+      if (up) { refreshCompetitions(); refreshCollab(); refreshMatrix(); }
     },
   });
 
@@ -74,6 +80,51 @@
     if (shownKey === null || key === shownKey) show(key);
     else dots();
     collabSoon();
+    matrixSoon();
+  }
+
+  // ---- the matrix slides ----------------------------------------------------
+  const matrixSlides = fixed.filter((s) => s.matrix);
+  let matrixAt = 0, matrixTimer = null;
+  async function refreshMatrix() {
+    matrixAt = Date.now();
+    for (const s of matrixSlides) {
+      try {
+        const [m, d] = await Promise.all([CB.api(`/api/v1/matrix?window=${s.matrix}`), CB.api("/api/v1/divisions").catch(() => ({ divisions: [] }))]);
+        frames.set(s.key, { board: "matrix", window: { kind: s.matrix }, rows: m.rows || [], divisions: d.divisions || [] });
+        if (shownKey === null || shownKey === s.key) show(s.key);
+        else dots();
+      } catch (_) { /* keep the last one */ }
+    }
+  }
+  // At most every 10 s when boards move, and every minute regardless.
+  function matrixSoon() {
+    if (!matrixSlides.length || matrixTimer) return;
+    matrixTimer = setTimeout(() => { matrixTimer = null; refreshMatrix(); }, Math.max(0, 10000 - (Date.now() - matrixAt)));
+  }
+  if (matrixSlides.length) setInterval(refreshMatrix, 60000);
+
+  /** A division × division heat map: leads given (rows) to received (columns). */
+  function showMatrix(f) {
+    boardEl.replaceChildren();
+    rowEls = new Map(); lastRank = new Map(); lastPoints = new Map();
+    const ids = [...new Set(f.rows.flatMap((r) => [r.from, r.to]))].sort();
+    if (!ids.length) { boardEl.append(CB.h("div", { class: "empty" }, "No leads yet in this window.")); return; }
+    const name = (id) => (f.divisions.find((d) => d.id === id) || { name: id }).name;
+    const cell = new Map(f.rows.map((r) => [r.from + "\u0000" + r.to, r]));
+    const max = Math.max(1, ...f.rows.map((r) => r.leads));
+    const head = CB.h("tr", {}, CB.h("th", { class: "corner" }, "from ↓  to →"), ...ids.map((id) => CB.h("th", {}, name(id))));
+    const body = ids.map((from) => CB.h("tr", {}, CB.h("th", { class: "from" }, name(from)), ...ids.map((to) => {
+      const r = cell.get(from + "\u0000" + to);
+      if (!r) return CB.h("td", { class: from === to ? "self" : "none" }, from === to ? "" : "·");
+      const td = CB.h("td", { class: "hot", "data-from": from, "data-to": to },
+        CB.h("div", { class: "n" }, CB.num(r.leads)),
+        CB.h("div", { class: "meta" }, `${Math.round((r.feedback_rate || 0) * 100)} % answered · ${r.won} won`),
+        r.overdue ? CB.h("div", { class: "late" }, `${r.overdue} overdue`) : null);
+      td.style.setProperty("--heat", (r.leads / max).toFixed(3));
+      return td;
+    })));
+    boardEl.append(CB.h("table", { class: "matrix" }, head, ...body));
   }
 
   async function refreshCompetitions() {
@@ -136,6 +187,7 @@
 
   function titles(f) {
     if (f.board === "sellers") return ["Top sellers", WINDOWS[f.window.kind] + range(f.window)];
+    if (f.board === "matrix") return ["Who works with whom", WINDOWS[f.window.kind] + " · leads between divisions"];
     if (f.board === "divisions") {
       return ["Divisions", WINDOWS[f.window.kind] + (f.scoring === "per_seller" ? " · points per seller" : " · total points") + range(f.window)];
     }
@@ -170,6 +222,7 @@
     $("title").textContent = title;
     $("subtitle").textContent = subtitle;
     dots();
+    if (f.board === "matrix") return showMatrix(f);
 
     const rows = rowsOf(f);
     // Few rows (four divisions) get taller rows instead of empty space; half

@@ -70,6 +70,13 @@ pub enum Fact {
         order: OrderIx,
         status: DeliveryStatus,
     },
+    /// A seller took an unnamed lead; divisions as at the claim.
+    Claim {
+        lead: LeadIx,
+        by: SellerIx,
+        by_division: DivisionIx,
+        giver_division: DivisionIx,
+    },
 }
 
 /// A fact with its time and void flag; the projection keeps one per seq.
@@ -97,6 +104,42 @@ pub fn lead_has_order(lead: &crate::domain::org::Lead, facts: &impl Facts) -> bo
     lead.orders
         .iter()
         .any(|s| facts.fact(*s).is_some_and(|f| !f.voided))
+}
+
+/// The first live reach, by business time, of all those by which `giver`'s
+/// leads reached `receiver` (a `lead_given` naming them, or their claim).
+/// A reach counts while neither it nor its lead is voided, so a void
+/// passes the first-pair bonus on to the next one.
+pub fn first_reach(
+    org: &Org,
+    facts: &impl Facts,
+    giver: SellerIx,
+    receiver: SellerIx,
+) -> Option<u64> {
+    org.pairs
+        .get(&(giver, receiver))?
+        .iter()
+        .filter_map(|s| {
+            let f = facts.fact(*s).filter(|f| !f.voided)?;
+            let lead = match f.fact {
+                Fact::Lead { lead, .. } | Fact::Claim { lead, .. } => lead,
+                _ => return None,
+            };
+            let live = org.leads.get(lead as usize).is_some_and(|l| !l.voided);
+            live.then_some((f.at_us, *s))
+        })
+        .min()
+        .map(|(_, s)| s)
+}
+
+fn first_of_pair(
+    org: &Org,
+    facts: &impl Facts,
+    giver: SellerIx,
+    receiver: SellerIx,
+    seq: u64,
+) -> bool {
+    first_reach(org, facts, giver, receiver) == Some(seq)
 }
 
 /// Where to read the facts of other seqs (the feedback on a lead).
@@ -136,10 +179,10 @@ pub fn credits(
     match &rec.fact {
         Fact::Other => {}
         Fact::Lead {
+            lead,
             giver,
             giver_division,
             to_division,
-            ..
         } => {
             push(
                 *giver,
@@ -147,6 +190,37 @@ pub fn credits(
                 ScoreKind::Lead,
                 r.crossed(r.lead_given, giver_division != to_division),
             );
+            let named = org.leads.get(*lead as usize).and_then(|l| l.to_seller);
+            if let Some(to) = named {
+                if r.first_pair_bonus != 0 && first_of_pair(org, facts, *giver, to, seq) {
+                    push(
+                        *giver,
+                        *giver_division,
+                        ScoreKind::FirstPair,
+                        r.first_pair_bonus,
+                    );
+                    push(to, *to_division, ScoreKind::FirstPair, r.first_pair_bonus);
+                }
+            }
+        }
+        Fact::Claim {
+            lead,
+            by,
+            by_division,
+            giver_division,
+        } => {
+            let Some(l) = org.leads.get(*lead as usize).filter(|l| !l.voided) else {
+                return;
+            };
+            if r.first_pair_bonus != 0 && first_of_pair(org, facts, l.giver, *by, seq) {
+                push(
+                    l.giver,
+                    *giver_division,
+                    ScoreKind::FirstPair,
+                    r.first_pair_bonus,
+                );
+                push(*by, *by_division, ScoreKind::FirstPair, r.first_pair_bonus);
+            }
         }
         Fact::Feedback {
             lead,

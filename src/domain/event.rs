@@ -197,6 +197,12 @@ pub enum Event {
         status: DeliveryStatus,
         note: Option<String>,
     },
+    /// A seller of the receiving division takes a lead that named nobody:
+    /// from then on they are its receiver. Voiding the claim un-claims.
+    LeadClaimed {
+        lead: String,
+        by: String,
+    },
 }
 
 /// The kinds of customer event a team can organise.
@@ -277,6 +283,7 @@ impl Event {
             Event::MastermindHeld { .. } => "mastermind_held",
             Event::CustomerEvent { .. } => "customer_event",
             Event::OrderDelivered { .. } => "order_delivered",
+            Event::LeadClaimed { .. } => "lead_claimed",
         }
     }
 
@@ -293,6 +300,7 @@ impl Event {
                 | Event::MastermindHeld { .. }
                 | Event::CustomerEvent { .. }
                 | Event::OrderDelivered { .. }
+                | Event::LeadClaimed { .. }
         )
     }
 }

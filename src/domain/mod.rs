@@ -13,8 +13,11 @@ pub mod credit;
 pub mod customers;
 pub mod delivery;
 pub mod event;
+pub mod leads;
+pub mod matrix;
 pub mod membership;
 pub mod org;
+pub mod pairs;
 pub mod profile;
 pub mod projection;
 pub mod ranking;
@@ -22,6 +25,7 @@ pub mod rows;
 pub mod rules;
 pub mod rules_view;
 pub mod score;
+pub mod sla;
 pub mod team;
 pub mod time;
 pub mod timeline;
@@ -32,3 +36,6 @@ pub use event::{Envelope, Event, FeedbackStatus};
 pub use projection::Projection;
 pub use rules::RuleSet;
 pub use validate::Context;
+
+#[cfg(test)]
+mod loop_tests;

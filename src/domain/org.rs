@@ -53,6 +53,29 @@ pub struct Lead {
     pub feedback: Vec<u64>,
     /// Seqs of orders that name this lead, in log order.
     pub orders: Vec<u64>,
+    /// Seq and claimer of every claim on this lead (voided ones too), in
+    /// log order.
+    pub claims: Vec<(u64, SellerIx)>,
+    /// The claim in force: at most one, since a second is refused while
+    /// one stands; a void of it clears this ([`Org::unclaim`]).
+    pub claim: Option<Claim>,
+}
+
+/// Who took an unnamed lead, and when (business time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub seq: u64,
+    pub by: SellerIx,
+    pub at_us: i64,
+}
+
+impl Lead {
+    /// The seller the lead reached: the one it named, else the claimer.
+    /// (Whoever answered first is a weaker guess, left to the callers that
+    /// want it.)
+    pub fn owner(&self) -> Option<SellerIx> {
+        self.to_seller.or(self.claim.map(|c| c.by))
+    }
 }
 
 /// An order as delivery reports need it.
@@ -180,6 +203,11 @@ pub struct Org {
     order_ix: HashMap<Key, OrderIx>,
     pub orders: Vec<OrderRec>,
     currency_ix: HashMap<String, u16>,
+    /// (giver, receiver) → seqs of the events by which a giver's lead
+    /// reached that colleague (a `lead_given` naming them, or their
+    /// `lead_claimed`), voided ones too: the first live one earns the
+    /// first-pair bonus.
+    pub pairs: HashMap<(SellerIx, SellerIx), Vec<u64>>,
 }
 
 impl Org {
@@ -262,6 +290,10 @@ impl Org {
                 ) {
                     self.lead_ix
                         .insert(Key::new(lead), self.leads.len() as LeadIx);
+                    let to_seller = to_seller.as_deref().and_then(|s| self.seller(s));
+                    if let Some(to) = to_seller {
+                        self.pairs.entry((g, to)).or_default().push(seq);
+                    }
                     self.leads.push(Lead {
                         id: lead.clone(),
                         seq,
@@ -269,12 +301,14 @@ impl Org {
                         giver: g,
                         giver_division: self.division_at(g, at_us),
                         to_division: d,
-                        to_seller: to_seller.as_deref().and_then(|s| self.seller(s)),
+                        to_seller,
                         customer: customer.clone(),
                         estimated_value: *estimated_value,
                         voided: false,
                         feedback: Vec::new(),
                         orders: Vec::new(),
+                        claims: Vec::new(),
+                        claim: None,
                     });
                 }
             }
@@ -330,6 +364,17 @@ impl Org {
                     self.orders[o as usize].deliveries.push(seq);
                 }
             }
+            Event::LeadClaimed { lead, by } => {
+                if let (Some(l), Some(b)) = (self.lead(lead), self.seller(by)) {
+                    let rec = &mut self.leads[l as usize];
+                    if rec.claim.is_none() && rec.to_seller.is_none() {
+                        rec.claims.push((seq, b));
+                        rec.claim = Some(Claim { seq, by: b, at_us });
+                        let giver = rec.giver;
+                        self.pairs.entry((giver, b)).or_default().push(seq);
+                    }
+                }
+            }
             Event::JointVisit { .. }
             | Event::MastermindHeld { .. }
             | Event::CustomerEvent { .. }
@@ -340,6 +385,34 @@ impl Org {
             | Event::CompetitionCreatedWithGrace { .. }
             | Event::CompetitionClosed { .. } => {}
         }
+    }
+
+    /// Takes back the claim at `seq` on `lead` (its void): the lead is
+    /// open to a claim again.
+    pub fn unclaim(&mut self, lead: LeadIx, seq: u64) {
+        if let Some(l) = self.leads.get_mut(lead as usize) {
+            if l.claim.is_some_and(|c| c.seq == seq) {
+                l.claim = None;
+            }
+        }
+    }
+
+    /// The seqs whose first-pair bonus can change with `lead`: every reach
+    /// event of the pairs (giver, named or claiming seller) it touches.
+    pub fn pair_seqs(&self, lead: LeadIx) -> Vec<u64> {
+        let Some(l) = self.leads.get(lead as usize) else {
+            return Vec::new();
+        };
+        let mut receivers: Vec<SellerIx> = l.to_seller.into_iter().collect();
+        receivers.extend(l.claims.iter().map(|(_, by)| *by));
+        receivers.sort_unstable();
+        receivers.dedup();
+        receivers
+            .iter()
+            .filter_map(|r| self.pairs.get(&(l.giver, *r)))
+            .flatten()
+            .copied()
+            .collect()
     }
 
     /// Latest non-voided feedback status of a lead, if any.

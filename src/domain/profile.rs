@@ -44,6 +44,11 @@ pub struct LeadStats {
     pub feedback_rate: Option<f64>,
     /// Mean hours from lead to its first feedback, over received leads.
     pub hours_to_first_feedback: Option<f64>,
+    /// Median of the same: one slow lead does not hide a quick habit.
+    pub median_hours_to_feedback: Option<f64>,
+    /// Received leads still without feedback past the feedback SLA, as of
+    /// the "now" the figures were asked for.
+    pub overdue: u64,
     /// Given leads reported won ÷ leads given.
     pub conversion_rate: Option<f64>,
     pub leads_won: u64,
@@ -95,6 +100,8 @@ struct Tally {
     answered: u64,
     hours_sum: f64,
     won_given: u64,
+    /// Microseconds from lead to first feedback, for the median.
+    waits: Vec<i64>,
 }
 
 /// What one lead contributes, worked out once and applied to each party.
@@ -104,6 +111,8 @@ struct LeadFacts {
     /// Business time and author of the earliest feedback.
     first: Option<(SellerIx, i64)>,
     won: bool,
+    /// No feedback yet and past the SLA at the "now" asked about.
+    overdue: bool,
 }
 
 impl Tally {
@@ -120,7 +129,9 @@ impl Tally {
             if let Some((_, at)) = l.first {
                 self.answered += 1;
                 self.hours_sum += (at - l.at_us).max(0) as f64 / 3.6e9;
+                self.waits.push((at - l.at_us).max(0));
             }
+            self.st.overdue += l.overdue as u64;
         }
         if (gave || received) && l.won {
             self.st.leads_won += 1;
@@ -142,6 +153,8 @@ impl Tally {
         st.hours_to_first_feedback = (self.answered > 0)
             .then(|| (self.hours_sum / self.answered as f64 * 10.0).round() / 10.0);
         st.conversion_rate = fraction(self.won_given, st.leads_given);
+        let mut waits = self.waits;
+        st.median_hours_to_feedback = crate::domain::sla::median_hours(&mut waits);
         st
     }
 }
@@ -154,6 +167,7 @@ fn each_lead(
     p: &Projection,
     from_us: i64,
     to_us: i64,
+    now_us: i64,
     mut visit: impl FnMut(&crate::domain::org::Lead, &LeadFacts, &[(SellerIx, DivisionIx, &str, i64)]),
 ) {
     let feedback_of = |seq: u64| match p.facts.fact(seq) {
@@ -166,14 +180,17 @@ fn each_lead(
     let in_range = |at: i64| at >= from_us && at < to_us;
     let mut orders: Vec<(SellerIx, DivisionIx, &str, i64)> = Vec::new();
     for l in p.org.leads.iter().filter(|l| !l.voided) {
+        // Business time decides which report came first (ties: log order).
         let mut first: Option<(SellerIx, i64)> = None;
         let mut won = false;
         for (status, by, at) in l.feedback.iter().filter_map(|s| feedback_of(*s)) {
-            if first.is_none() {
+            if first.is_none_or(|(_, t)| at < t) {
                 first = Some((by, at));
             }
             won |= status == FeedbackStatus::Won;
         }
+        let overdue = first.is_none()
+            && crate::domain::sla::is_overdue(l.at_us, p.score.timeline.at(l.at_us), p.tz, now_us);
         orders.clear();
         for o in &l.orders {
             let Some(rec) = p.facts.fact(*o).filter(|r| !r.voided && in_range(r.at_us)) else {
@@ -200,22 +217,23 @@ fn each_lead(
             at_us: l.at_us,
             first,
             won,
+            overdue,
         };
         visit(l, &facts, &orders);
     }
 }
 
-/// The seller who receives a lead: the one it names, else whoever answered
-/// it first.
+/// The seller who receives a lead: the one it names or who claimed it,
+/// else whoever answered it first.
 fn receiver(l: &crate::domain::org::Lead, facts: &LeadFacts) -> Option<SellerIx> {
-    l.to_seller.or(facts.first.map(|(by, _)| by))
+    l.owner().or(facts.first.map(|(by, _)| by))
 }
 
 /// Lead-loop figures for leads given within `[from_us, to_us)` and orders
-/// closed within it.
-pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64) -> LeadStats {
+/// closed within it; overdue as of `now_us`.
+pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64, now_us: i64) -> LeadStats {
     let mut t = Tally::default();
-    each_lead(p, from_us, to_us, |l, facts, orders| {
+    each_lead(p, from_us, to_us, now_us, |l, facts, orders| {
         let (gave, received) = match who {
             Who::Seller(s) => (l.giver == s, receiver(l, facts) == Some(s)),
             Who::Division(d) => (l.giver_division == d, l.to_division == d),
@@ -243,13 +261,14 @@ fn lead_stats_all(
     p: &Projection,
     from_us: i64,
     to_us: i64,
+    now_us: i64,
 ) -> (Vec<LeadStats>, Vec<LeadStats>, BTreeMap<String, i64>) {
     let mut total = Tally::default();
     let mut sellers: Vec<Tally> = (0..p.org.sellers.len()).map(|_| Tally::default()).collect();
     let mut divisions: Vec<Tally> = (0..p.org.divisions.len())
         .map(|_| Tally::default())
         .collect();
-    each_lead(p, from_us, to_us, |l, facts, orders| {
+    each_lead(p, from_us, to_us, now_us, |l, facts, orders| {
         let r = receiver(l, facts);
         if let Some(t) = sellers.get_mut(l.giver as usize) {
             t.lead(facts, true, r == Some(l.giver));
@@ -298,8 +317,9 @@ fn lead_stats_all(
 }
 
 /// Collaboration figures for every division and seller in a window: what a
-/// leader reads to see whether cross-selling is happening.
-pub fn collaboration(p: &Projection, window: &Window) -> Collaboration {
+/// leader reads to see whether cross-selling is happening. Overdue counts
+/// are as of `now_us`.
+pub fn collaboration(p: &Projection, window: &Window, now_us: i64) -> Collaboration {
     let (from, to) = window_us(window);
     let kinds = p.score.kind_totals(window);
     let mut seller_kinds = vec![[0i64; KIND_COUNT]; p.org.sellers.len()];
@@ -310,7 +330,7 @@ pub fn collaboration(p: &Projection, window: &Window) -> Collaboration {
             division_kinds[*d as usize][i] += k[i];
         }
     }
-    let (mut seller_stats, mut division_stats, total_value) = lead_stats_all(p, from, to);
+    let (mut seller_stats, mut division_stats, total_value) = lead_stats_all(p, from, to, now_us);
     let mut delivery = crate::domain::delivery::division_delivery(p, from, to);
     let divisions: Vec<DivisionCollaboration> = p
         .org
@@ -385,7 +405,7 @@ pub struct SellerCollaboration {
     pub stats: LeadStats,
 }
 
-const COLLABORATION_KINDS: [ScoreKind; 8] = [
+const COLLABORATION_KINDS: [ScoreKind; 9] = [
     ScoreKind::Lead,
     ScoreKind::Feedback,
     ScoreKind::JointVisit,
@@ -394,20 +414,22 @@ const COLLABORATION_KINDS: [ScoreKind; 8] = [
     ScoreKind::Mastermind,
     ScoreKind::CustomerEvent,
     ScoreKind::Delivered,
+    ScoreKind::FirstPair,
 ];
 
 pub fn collaboration_points(kinds: &[i64; KIND_COUNT]) -> i64 {
     COLLABORATION_KINDS.iter().map(|k| kinds[k.index()]).sum()
 }
 
-pub fn profile(p: &Projection, seller: SellerIx, window: &Window) -> Profile {
+/// One seller's page; overdue counts as of `now_us`.
+pub fn profile(p: &Projection, seller: SellerIx, window: &Window, now_us: i64) -> Profile {
     let org = &p.org;
     let s = &org.sellers[seller as usize];
     let board = seller_board(p, &p.score, window);
     let row = board.iter().find(|r| r.id == s.id);
     let kinds = p.score.seller_kinds(seller, window);
     let (from, to) = window_us(window);
-    let mut stats = lead_stats(p, Who::Seller(seller), from, to);
+    let mut stats = lead_stats(p, Who::Seller(seller), from, to, now_us);
     stats.collaboration_points = collaboration_points(&kinds);
     let summary = |l: &crate::domain::org::Lead| LeadSummary {
         lead: l.id.clone(),
@@ -415,7 +437,7 @@ pub fn profile(p: &Projection, seller: SellerIx, window: &Window) -> Profile {
         customer: l.customer.clone(),
         giver: org.sellers[l.giver as usize].id.clone(),
         to_division: org.divisions[l.to_division as usize].id.clone(),
-        to_seller: l.to_seller.map(|t| org.sellers[t as usize].id.clone()),
+        to_seller: l.owner().map(|t| org.sellers[t as usize].id.clone()),
         status: org.lead_status(org.lead(&l.id).unwrap_or_default(), |seq| {
             match p.facts.fact(seq) {
                 Some(rec) if !rec.voided => match rec.fact {
@@ -436,7 +458,7 @@ pub fn profile(p: &Projection, seller: SellerIx, window: &Window) -> Profile {
         .collect();
     let leads_received = live
         .filter(|l| {
-            l.to_seller == Some(seller) || (l.to_seller.is_none() && l.to_division == s.division)
+            l.owner() == Some(seller) || (l.owner().is_none() && l.to_division == s.division)
         })
         .take(50)
         .map(summary)

@@ -201,8 +201,11 @@ impl Projection {
         // Feedback and orders change what the other events on their lead
         // earn (first report, won bonus waiting for an order): take the
         // lead's credits back now and give them again once this is in.
-        let group = self.group_of(&env.event);
-        for s in group.iter().flatten() {
+        let mut group = self.group_of(&env.event).unwrap_or_default();
+        // A new reach of a (giver, receiver) pair may take the first-pair
+        // bonus from the one that had it.
+        crate::domain::pairs::reach_group(&self.org, &self.facts, &env.event, &mut group);
+        for s in &group {
             self.score_change(*s, false);
         }
         let day = day_index(env.occurred_at, self.tz);
@@ -218,7 +221,7 @@ impl Projection {
         if let Some(rec) = self.facts.last() {
             self.customers.apply(seq, &env.event, &rec.fact, &self.org);
         }
-        for s in group.iter().flatten() {
+        for s in &group {
             self.score_change(*s, true);
         }
         match &env.event {
@@ -427,6 +430,15 @@ impl Projection {
                 },
                 None => Fact::Other,
             },
+            Event::LeadClaimed { lead, by } => match (org.lead(lead), org.seller(by)) {
+                (Some(l), Some(b)) => Fact::Claim {
+                    lead: l,
+                    by: b,
+                    by_division: div(b),
+                    giver_division: div(org.leads[l as usize].giver),
+                },
+                _ => Fact::Other,
+            },
             Event::OrderClosed {
                 seller,
                 amount,
@@ -495,7 +507,9 @@ impl Projection {
             return;
         }
         let lead = match &rec.fact {
-            Fact::Lead { lead, .. } | Fact::Feedback { lead, .. } => Some(*lead),
+            Fact::Lead { lead, .. } | Fact::Feedback { lead, .. } | Fact::Claim { lead, .. } => {
+                Some(*lead)
+            }
             Fact::Order {
                 lead: Some((lead, _)),
                 ..
@@ -512,11 +526,16 @@ impl Projection {
             }
             _ => {}
         }
-        group.sort_unstable();
-        group.dedup();
+        // The lead's claims and the pairs it touched: a void passes the
+        // first-pair bonus on to the next reach of the pair.
+        if let Some(l) = lead {
+            group.extend(self.org.pair_seqs(l));
+        }
         if !group.contains(&target) {
             group.push(target);
         }
+        group.sort_unstable();
+        group.dedup();
         self.customers.void(target, &rec.fact);
         for s in &group {
             self.score_change(*s, false);
@@ -524,11 +543,17 @@ impl Projection {
         if let Some(rec) = self.facts.get_mut(target as usize - 1) {
             rec.voided = true;
         }
-        if let Some(Fact::Lead { lead, .. }) = self.facts.get(target as usize - 1).map(|r| &r.fact)
-        {
-            if let Some(l) = self.org.leads.get_mut(*lead as usize) {
-                l.voided = true;
+        match self.facts.get(target as usize - 1).map(|r| &r.fact) {
+            Some(Fact::Lead { lead, .. }) => {
+                if let Some(l) = self.org.leads.get_mut(*lead as usize) {
+                    l.voided = true;
+                }
             }
+            Some(Fact::Claim { lead, .. }) => {
+                let lead = *lead;
+                self.org.unclaim(lead, target);
+            }
+            _ => {}
         }
         for s in &group {
             self.score_change(*s, true);

@@ -34,9 +34,11 @@ pub enum ScoreKind {
     CustomerEvent,
     /// Bonus when an order from a lead is first reported delivered.
     Delivered,
+    /// Bonus to both when a giver's lead first reaches a colleague.
+    FirstPair,
 }
 
-pub const KIND_COUNT: usize = 10;
+pub const KIND_COUNT: usize = 11;
 
 impl ScoreKind {
     pub const ALL: [ScoreKind; KIND_COUNT] = [
@@ -50,6 +52,7 @@ impl ScoreKind {
         ScoreKind::Mastermind,
         ScoreKind::CustomerEvent,
         ScoreKind::Delivered,
+        ScoreKind::FirstPair,
     ];
 
     pub fn index(self) -> usize {
@@ -68,6 +71,7 @@ impl ScoreKind {
             ScoreKind::Mastermind => "mastermind",
             ScoreKind::CustomerEvent => "customer_event",
             ScoreKind::Delivered => "delivered",
+            ScoreKind::FirstPair => "first_pair",
         }
     }
 }
@@ -117,6 +121,16 @@ pub struct RuleSet {
     /// Promises kept: to the giver and to the seller when an order that came
     /// from a lead is first reported `delivered`. Off (0) by default.
     pub delivered_bonus: i64,
+    /// Hours a receiving division has to report back on a lead before it
+    /// is overdue.
+    pub feedback_sla_hours: i64,
+    /// Count only Monday to Friday (local days in the org's time zone)
+    /// towards `feedback_sla_hours`: a lead given on Friday afternoon is
+    /// not late on Sunday.
+    pub feedback_sla_business_days: bool,
+    /// Points to both giver and receiver the first time a giver's lead
+    /// reaches that colleague (named in the lead, or claiming it); 0 = off.
+    pub first_pair_bonus: i64,
 }
 
 /// Order points: `base + per_unit_points × ⌊amount in reference minor units
@@ -182,6 +196,9 @@ impl Default for RuleSet {
             customer_event_organiser: 8,
             customer_event_seller: 4,
             delivered_bonus: 0,
+            feedback_sla_hours: 48,
+            feedback_sla_business_days: false,
+            first_pair_bonus: 0,
         }
     }
 }
@@ -230,6 +247,7 @@ impl RuleSet {
                 self.cross_division_multiplier_pct,
             ),
             ("lead_won_bonus", self.lead_won_bonus),
+            ("first_pair_bonus", self.first_pair_bonus),
             ("order.base", self.order.base),
             ("order.per_unit_points", self.order.per_unit_points),
             ("mastermind_host", self.mastermind_host),
@@ -280,6 +298,12 @@ impl RuleSet {
         }
         if !(0..=36_500).contains(&self.backdate_days) {
             return Err(err("backdate_days", "must be between 0 and 36500"));
+        }
+        if !(1..=8_760).contains(&self.feedback_sla_hours) {
+            return Err(err(
+                "feedback_sla_hours",
+                "must be between 1 and 8760 (a year)",
+            ));
         }
         if !(1..=MAX_ORDER_AMOUNT).contains(&self.order.max_amount) {
             return Err(err(

@@ -133,6 +133,7 @@ impl Org {
                     ));
                 }
             }
+            Event::LeadClaimed { lead, by } => self.check_claim(lead, by, at)?,
             Event::JointVisit { host, guests, .. } => {
                 self.active_seller(host, "data.host")?;
                 if guests.is_empty() {
@@ -258,6 +259,48 @@ impl Org {
             | Event::CompetitionCreated { .. }
             | Event::CompetitionCreatedWithGrace { .. }
             | Event::CompetitionClosed { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// A claim takes an unnamed lead for a seller of its receiving
+    /// division; the first one stands until voided, later ones are refused
+    /// so two colleagues never both think it is theirs.
+    fn check_claim(&self, lead: &str, by: &str, at: i64) -> Result<(), Rejection> {
+        let l = self.open_lead(lead, "data.lead")?;
+        let s = self.active_seller(by, "data.by")?;
+        let rec = &self.leads[l as usize];
+        if s == rec.giver {
+            return Err(Rejection::invalid(
+                "claim_by_giver",
+                "data.by",
+                format!("'{by}' gave lead '{lead}'; a receiver claims it"),
+            ));
+        }
+        if let Some(named) = rec.to_seller {
+            let who = &self.sellers[named as usize].id;
+            return Err(Rejection::conflict(
+                "lead_named",
+                "data.lead",
+                format!("lead '{lead}' was given to '{who}'; only a lead naming nobody is claimed"),
+            ));
+        }
+        if let Some(c) = rec.claim {
+            let who = &self.sellers[c.by as usize].id;
+            return Err(Rejection::conflict(
+                "already_claimed",
+                "data.lead",
+                format!("lead '{lead}' was already claimed by '{who}'"),
+            ));
+        }
+        self.not_before_lead(l, at)?;
+        if self.division_at(s, at) != rec.to_division {
+            let div = &self.divisions[rec.to_division as usize].id;
+            return Err(Rejection::invalid(
+                "not_in_receiving_division",
+                "data.by",
+                format!("seller '{by}' is not in division '{div}', which received lead '{lead}'"),
+            ));
         }
         Ok(())
     }

@@ -70,7 +70,8 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/live"
             | "/api/v1/competitions"
             | "/api/v1/competitions/{id}"
-            | "/api/v1/collaboration",
+            | "/api/v1/collaboration"
+            | "/api/v1/matrix",
         ) => Access::Board,
         (
             true,
@@ -80,7 +81,8 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/divisions"
             | "/api/v1/rules"
             | "/api/v1/customers"
-            | "/api/v1/customers/{key}",
+            | "/api/v1/customers/{key}"
+            | "/api/v1/leads",
         ) => Access::Read,
         (false, "/api/v1/events") if method == Method::POST => Access::Append,
         _ => Access::Leader,
@@ -208,7 +210,7 @@ pub fn may_append(who: &Identity, event: &Event) -> Result<(), ApiError> {
     };
     let (field, actor) = match event {
         Event::LeadGiven { from, .. } => ("data.from", from),
-        Event::LeadFeedback { by, .. } => ("data.by", by),
+        Event::LeadFeedback { by, .. } | Event::LeadClaimed { by, .. } => ("data.by", by),
         Event::MeetingHeld { seller, .. } => ("data.seller", seller),
         Event::OrderClosed { seller, .. } => ("data.seller", seller),
         Event::MastermindHeld { host, .. } => ("data.host", host),
@@ -288,6 +290,8 @@ mod tests {
         assert_eq!(access(&Method::GET, "/api/v1/live"), Access::Board);
         assert_eq!(access(&Method::GET, "/api/v1/events"), Access::Read);
         assert_eq!(access(&Method::POST, "/api/v1/events"), Access::Append);
+        assert_eq!(access(&Method::GET, "/api/v1/leads"), Access::Read);
+        assert_eq!(access(&Method::GET, "/api/v1/matrix"), Access::Board);
         assert_eq!(access(&Method::PUT, "/api/v1/rules"), Access::Leader);
         assert_eq!(
             access(&Method::GET, "/api/v1/something-new"),

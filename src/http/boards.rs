@@ -57,7 +57,12 @@ async fn get_seller(
             .seller(&id)
             .ok_or_else(|| ApiError::not_found(format!("there is no seller '{id}'")))?;
         let window = Window::containing(kind, at, p.tz);
-        let profile = board::profile(p, s, &window);
+        let profile = board::profile(
+            p,
+            s,
+            &window,
+            crate::domain::time::micros(chrono::Utc::now()),
+        );
         let mut v = serde_json::to_value(profile).unwrap_or_default();
         v["window"] = serde_json::to_value(window.view()).unwrap_or_default();
         v["seq"] = p.seq().into();
@@ -97,7 +102,11 @@ async fn get_collaboration(State(api): State<Api>, q: Params) -> Result<Response
     let (kind, at) = window_params(&q)?;
     read_json(&api, move |p| {
         let window = Window::containing(kind, at, p.tz);
-        Ok(board::collaboration(p, &window))
+        Ok(board::collaboration(
+            p,
+            &window,
+            crate::domain::time::micros(chrono::Utc::now()),
+        ))
     })
     .await
 }

@@ -16,6 +16,7 @@ pub mod customers;
 pub mod errors;
 pub mod events;
 pub mod guard;
+pub mod leads;
 pub mod listen;
 pub mod live;
 pub mod metrics;
@@ -67,6 +68,7 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .route("/healthz", get(healthz))
         .merge(events::routes())
         .merge(boards::routes())
+        .merge(leads::routes())
         .merge(rules::routes())
         .merge(competitions::routes())
         .merge(customers::routes())

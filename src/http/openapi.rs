@@ -58,6 +58,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
     paths(
         healthz, metrics, openapi_doc, post_event, list_events, post_batch, export,
         get_board, list_sellers, get_seller, list_divisions, get_collaboration,
+        list_leads, get_matrix,
         get_rules, put_rules, preview_rules,
         create_competition, list_competitions, get_competition, close_competition,
         list_webhooks, create_webhook, delete_webhook, live,
@@ -189,6 +190,7 @@ pub enum EventType {
     MastermindHeld,
     CustomerEvent,
     OrderDelivered,
+    LeadClaimed,
 }
 
 /// An event to append. `data` depends on `type` (see the README's table).
@@ -557,6 +559,33 @@ fn list_customers() {}
     responses((status = 200, description = "`{key, name, timeline: [event as in GET /api/v1/events, plus voided: true when voided], total, next}` in business-time order: leads, feedback, joint visits, meetings, orders, deliveries, masterminds and customer events", body = Object)))]
 #[allow(dead_code)]
 fn get_customer() {}
+
+#[utoipa::path(get, path = "/api/v1/leads", tag = "boards",
+    description = "Every lead with its feedback state: `{leads: [{lead, seq, customer, from, from_division, to_division, \
+to_seller, claimed, given_at, status, first_feedback_at, age_hours, overdue, due_at}], next}`. `status` is open \
+(no feedback yet) or the latest reported status; `overdue` is open past `rules.feedback_sla_hours` (of the rules \
+in force when the lead was given). Oldest first; `next` is the `after` of the next page.",
+    params(("status" = Option<String>, Query, description = "open, overdue, contacted, meeting_booked, won, lost or not_relevant"),
+           ("division" = Option<String>, Query, description = "The receiving division"),
+           ("seller" = Option<String>, Query, description = "Giver or receiver (named or claimed); `me` for the token's seller"),
+           ("unassigned" = Option<bool>, Query, description = "Only leads naming nobody and not claimed"),
+           ("window" = Option<WindowKind>, Query, description = "Leads given in the window; default all"),
+           ("at" = Option<String>, Query, format = DateTime),
+           ("after" = Option<u64>, Query, description = "A lead's seq: the page after it"),
+           ("limit" = Option<u64>, Query, description = "1 to 1000, default 100")),
+    responses((status = 200, description = "A page of leads", body = Object)))]
+#[allow(dead_code)]
+fn list_leads() {}
+
+#[utoipa::path(get, path = "/api/v1/matrix", tag = "boards",
+    description = "Who works with whom: `{rows: [{from, to, leads, feedback_rate, median_hours_to_feedback, overdue, \
+won, orders, order_value: {SEK: n}, points}]}`, one row per (giving, receiving) division pair with leads given in \
+the window; their feedback, orders and points count whenever they came.",
+    params(("window" = Option<WindowKind>, Query, description = "Default week"),
+           ("at" = Option<String>, Query, format = DateTime)),
+    responses((status = 200, description = "The division × division matrix", body = Object)))]
+#[allow(dead_code)]
+fn get_matrix() {}
 
 #[utoipa::path(get, path = "/api/v1/rules", tag = "rules",
     responses((status = 200, description = "The rules in force", body = RulesOut)))]

@@ -21,7 +21,7 @@ pub struct EventRequest {
 
 /// The event types a client may post; rules and competitions have their own
 /// endpoints.
-pub const POSTABLE_TYPES: [&str; 14] = [
+pub const POSTABLE_TYPES: [&str; 15] = [
     "division_created",
     "seller_joined",
     "lead_given",
@@ -36,6 +36,7 @@ pub const POSTABLE_TYPES: [&str; 14] = [
     "mastermind_held",
     "customer_event",
     "order_delivered",
+    "lead_claimed",
 ];
 
 pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
@@ -131,6 +132,10 @@ pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, Ap
                 "delivered, delayed, problem",
             )?,
             note: d.opt_string("note", MAX_NOTE)?,
+        },
+        "lead_claimed" => Event::LeadClaimed {
+            lead: d.id("lead")?,
+            by: d.id("by")?,
         },
         other => {
             return Err(ApiError::field(

@@ -1,0 +1,72 @@
+//! The lead loop's reads at scale (DESIGN target: ≤ 50 ms median at
+//! 1,000,000 events / 10,000 sellers): `GET /api/v1/leads` (a first page,
+//! the overdue filter that walks every lead, one seller's leads) and
+//! `GET /api/v1/matrix` per window. Setup as in `benches/reads.rs`.
+//!
+//! `CROSSBOARD_BENCH_EVENTS` overrides the log size (default 1,000,000).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use crossboard::domain::leads::{list_leads, LeadQuery, StatusFilter};
+use crossboard::domain::matrix::matrix;
+use crossboard::domain::rows::window_us;
+use crossboard::domain::time::{from_micros, micros, Window, WindowKind};
+use crossboard::domain::Projection;
+use crossboard::synth::{Synth, SynthConfig};
+
+fn events() -> u64 {
+    std::env::var("CROSSBOARD_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+fn bench(c: &mut Criterion) {
+    let cfg = SynthConfig {
+        events: events(),
+        ..SynthConfig::default()
+    };
+    let end = from_micros(cfg.start_us + cfg.span_us - 1);
+    let now = micros(end);
+    let mut p = Projection::new(chrono_tz::Europe::Stockholm);
+    for env in Synth::new(cfg) {
+        p.apply(&env);
+    }
+    let n = p.seq();
+    let mut g = c.benchmark_group("loop_leads");
+    g.sample_size(10);
+    let all = LeadQuery {
+        from_us: i64::MIN,
+        to_us: i64::MAX,
+        limit: 100,
+        ..LeadQuery::default()
+    };
+    g.bench_function(format!("leads_first_page_{n}_events"), |b| {
+        b.iter(|| list_leads(&p, &all, now))
+    });
+    let overdue = LeadQuery {
+        status: Some(StatusFilter::Overdue),
+        limit: 1000,
+        ..all.clone()
+    };
+    g.bench_function(format!("leads_overdue_{n}_events"), |b| {
+        b.iter(|| list_leads(&p, &overdue, now))
+    });
+    let one = LeadQuery {
+        seller: Some(0),
+        limit: 1000,
+        ..all.clone()
+    };
+    g.bench_function(format!("leads_of_one_seller_{n}_events"), |b| {
+        b.iter(|| list_leads(&p, &one, now))
+    });
+    for kind in [WindowKind::Week, WindowKind::Month, WindowKind::All] {
+        let (from, to) = window_us(&Window::containing(kind, end, p.tz));
+        g.bench_function(format!("matrix_{kind:?}_{n}_events"), |b| {
+            b.iter(|| matrix(&p, from, to, now))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
