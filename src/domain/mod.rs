@@ -3,18 +3,21 @@
 //!
 //! Layers, bottom up (imports only point down): event, time, rules, org,
 //! membership, validate, timeline, credit, cells, score (facade), winner, ranking, contest,
-//! projection, rows, profile, competition, board, rules_view.
+//! projection, rows, commission, knowledge, quality, profile, competition, board, rules_view.
 
 pub mod board;
 pub mod cells;
+pub mod commission;
 pub mod competition;
 pub mod contest;
 pub mod credit;
 pub mod event;
+pub mod knowledge;
 pub mod membership;
 pub mod org;
 pub mod profile;
 pub mod projection;
+pub mod quality;
 pub mod ranking;
 pub mod rows;
 pub mod rules;

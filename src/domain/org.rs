@@ -10,7 +10,7 @@ use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
-use crate::domain::event::{Event, FeedbackStatus};
+use crate::domain::event::{is_qualified, Event, FeedbackStatus};
 
 pub type SellerIx = u32;
 pub type DivisionIx = u32;
@@ -52,6 +52,11 @@ pub struct Lead {
     pub feedback: Vec<u64>,
     /// Seqs of orders that name this lead, in log order.
     pub orders: Vec<u64>,
+    /// Given with need, known timing and contact (`lead_given` with them).
+    pub qualified: bool,
+    /// Seqs of meetings held that name this lead: the lead reached a
+    /// meeting (lead quality).
+    pub meetings: Vec<u64>,
 }
 
 /// An id as a map key, kept inline when it is short (most are), so that a
@@ -161,6 +166,9 @@ pub struct Org {
     pub sellers: Vec<Seller>,
     pub leads: Vec<Lead>,
     pub currencies: Vec<String>,
+    /// Seqs of `knowledge_shared` events, in log order: the knowledge
+    /// figures read these instead of scanning the whole log.
+    pub knowledge: Vec<u64>,
     division_ix: HashMap<Key, DivisionIx>,
     seller_ix: HashMap<Key, SellerIx>,
     lead_ix: HashMap<Key, LeadIx>,
@@ -236,7 +244,25 @@ impl Org {
                 customer,
                 estimated_value,
                 ..
+            }
+            | Event::LeadGivenQualified {
+                lead,
+                from,
+                to_division,
+                to_seller,
+                customer,
+                estimated_value,
+                ..
             } => {
+                let qualified = match event {
+                    Event::LeadGivenQualified {
+                        need,
+                        timing,
+                        contact,
+                        ..
+                    } => is_qualified(need, *timing, contact),
+                    _ => false,
+                };
                 if let (None, Some(g), Some(d)) = (
                     self.lead(lead),
                     self.seller(from),
@@ -257,6 +283,8 @@ impl Org {
                         voided: false,
                         feedback: Vec::new(),
                         orders: Vec::new(),
+                        qualified,
+                        meetings: Vec::new(),
                     });
                 }
             }
@@ -296,8 +324,16 @@ impl Org {
                     s.left_at = Some(at_us);
                 }
             }
+            Event::MeetingHeld {
+                lead: Some(lead), ..
+            } => {
+                if let Some(l) = self.lead(lead) {
+                    self.leads[l as usize].meetings.push(seq);
+                }
+            }
+            Event::KnowledgeShared { .. } => self.knowledge.push(seq),
             Event::JointVisit { .. }
-            | Event::MeetingHeld { .. }
+            | Event::MeetingHeld { lead: None, .. }
             | Event::EventVoided { .. }
             | Event::RulesPublished { .. }
             | Event::CompetitionCreated { .. }

@@ -112,8 +112,8 @@ impl Timeline {
     /// `day` caps. Only these need per-event bookkeeping; the rest are
     /// plain sums. A superset is harmless: an uncapped instant passes
     /// points through unchanged.
-    pub fn capped_on_day(&self, day: Day) -> u8 {
-        let mut mask = 0u8;
+    pub fn capped_on_day(&self, day: Day) -> u32 {
+        let mut mask = 0u32;
         for (i, e) in self.entries.iter().enumerate() {
             let next_day = self.entries.get(i + 1).map_or(Day::MAX, |n| n.from_day);
             if e.from_day <= day && day <= next_day {

@@ -76,6 +76,13 @@ impl Org {
                 to_division,
                 to_seller,
                 ..
+            }
+            | Event::LeadGivenQualified {
+                lead,
+                from,
+                to_division,
+                to_seller,
+                ..
             } => {
                 if self.lead(lead).is_some() {
                     return Err(Rejection::conflict(
@@ -208,6 +215,12 @@ impl Org {
                     }
                 }
             }
+            Event::KnowledgeShared {
+                presenter,
+                audience_division,
+                attendees,
+                ..
+            } => self.check_knowledge(presenter, audience_division, attendees, at)?,
             Event::EventVoided { seq, .. } => match seqs(*seq) {
                 None => {
                     return Err(Rejection::invalid(
@@ -259,7 +272,7 @@ impl Org {
         Ok(())
     }
 
-    fn known_division(&self, id: &str, field: &str) -> Result<DivisionIx, Rejection> {
+    pub(crate) fn known_division(&self, id: &str, field: &str) -> Result<DivisionIx, Rejection> {
         self.division(id).ok_or_else(|| {
             Rejection::invalid(
                 "unknown_division",
@@ -269,7 +282,7 @@ impl Org {
         })
     }
 
-    fn active_seller(&self, id: &str, field: &str) -> Result<SellerIx, Rejection> {
+    pub(crate) fn active_seller(&self, id: &str, field: &str) -> Result<SellerIx, Rejection> {
         let s = self.seller(id).ok_or_else(|| {
             Rejection::invalid(
                 "unknown_seller",

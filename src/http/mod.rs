@@ -19,6 +19,7 @@ pub mod listen;
 pub mod live;
 pub mod metrics;
 pub mod openapi;
+pub mod practice;
 pub mod query;
 pub mod rules;
 pub mod transfer;
@@ -66,6 +67,7 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .route("/healthz", get(healthz))
         .merge(events::routes())
         .merge(boards::routes())
+        .merge(practice::routes())
         .merge(rules::routes())
         .merge(competitions::routes())
         .merge(transfer::routes())

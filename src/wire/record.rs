@@ -53,7 +53,7 @@ use crate::wire::rules::rules_member;
 pub const INFO_FIELDS: [&str; 3] = ["seq", "recorded_at", "actor"];
 
 /// Every `data` member of every event type, in CSV column order.
-pub const DATA_FIELDS: [&str; 28] = [
+pub const DATA_FIELDS: [&str; 35] = [
     "id",
     "name",
     "division",
@@ -82,10 +82,17 @@ pub const DATA_FIELDS: [&str; 28] = [
     "end",
     "divisions",
     "per_seller",
+    "need",
+    "timing",
+    "contact",
+    "presenter",
+    "audience_division",
+    "topic",
+    "attendees",
 ];
 
 pub const INT_FIELDS: [&str; 4] = ["estimated_value", "amount", "seq", "version"];
-pub const LIST_FIELDS: [&str; 2] = ["guests", "divisions"];
+pub const LIST_FIELDS: [&str; 3] = ["guests", "divisions", "attendees"];
 pub const BOOL_FIELDS: [&str; 2] = ["retroactive", "per_seller"];
 pub const JSON_FIELDS: [&str; 1] = ["rules"];
 
