@@ -166,3 +166,7 @@ pub fn quality_board(
         rows,
     }
 }
+
+#[cfg(test)]
+#[path = "practice_tests.rs"]
+mod tests;
