@@ -383,6 +383,32 @@ mod tests {
             .to_json()
             .to_string();
         let events = vec![
+            Event::LeadGivenQualified {
+                lead: "L1".into(),
+                from: "a".into(),
+                to_division: "d".into(),
+                to_seller: None,
+                customer: "Acme".into(),
+                note: None,
+                estimated_value: Some(5),
+                need: Some("pumps; two".into()),
+                timing: Some(crate::domain::event::LeadTiming::Year),
+                contact: Some("Eva".into()),
+            },
+            Event::KnowledgeShared {
+                presenter: "a".into(),
+                audience_division: "d".into(),
+                topic: "Heat pumps".into(),
+                attendees: vec!["b".into(), "c".into()],
+                note: Some("lunch".into()),
+            },
+            Event::KnowledgeShared {
+                presenter: "a".into(),
+                audience_division: "d".into(),
+                topic: "Heat pumps".into(),
+                attendees: vec![],
+                note: None,
+            },
             Event::JointVisit {
                 host: "a".into(),
                 guests: vec!["b".into(), "c".into()],
