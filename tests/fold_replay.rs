@@ -14,9 +14,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use crossboard::domain::board::{self, DivisionScoring};
 use crossboard::domain::competition::standings;
-use crossboard::domain::event::{Envelope, Event, FeedbackStatus, FORMAT_VERSION};
+use crossboard::domain::event::{Envelope, Event, FeedbackStatus, LeadTiming, FORMAT_VERSION};
+use crossboard::domain::knowledge::knowledge;
 use crossboard::domain::leads::{list_leads, LeadQuery};
 use crossboard::domain::matrix::matrix;
+use crossboard::domain::quality::{giver_quality, quality_all, quality_board};
 use crossboard::domain::score::{Fact, Scoreboard, Timeline};
 use crossboard::domain::time::{from_micros, Window, WindowKind};
 use crossboard::domain::{Context, Projection};
@@ -37,6 +39,14 @@ enum Op {
         giver: u32,
         to: u32,
         to_seller: Option<u32>,
+        /// Some: `lead_given` with need/timing/contact, picked from a few
+        /// shapes (qualified or not).
+        qualified: Option<u8>,
+    },
+    Knowledge {
+        presenter: u32,
+        audience: u32,
+        attendees: Vec<u32>,
     },
     Feedback {
         lead: u32,
@@ -87,6 +97,9 @@ enum Op {
         first_pair: i64,
         retroactive: bool,
         back_hours: i64,
+        /// commission_pct for one division, qualified and meeting bonuses,
+        /// knowledge points.
+        practice: Option<(u32, i64, i64, i64, i64, i64)>,
     },
     Mastermind {
         host: u32,
@@ -116,8 +129,10 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         1 => Just(Op::Division),
         3 => pick().prop_map(Op::Seller),
-        8 => (pick(), pick(), proptest::option::of(pick()))
-            .prop_map(|(giver, to, to_seller)| Op::Lead { giver, to, to_seller }),
+        8 => (pick(), pick(), proptest::option::of(pick()), proptest::option::of(0u8..4))
+            .prop_map(|(giver, to, to_seller, qualified)| Op::Lead { giver, to, to_seller, qualified }),
+        2 => (pick(), pick(), proptest::collection::vec(pick(), 0..4))
+            .prop_map(|(presenter, audience, attendees)| Op::Knowledge { presenter, audience, attendees }),
         6 => (pick(), pick(), 0u8..5, proptest::bool::weighted(0.1))
             .prop_map(|(lead, by, status, outsider)| Op::Feedback { lead, by, status, outsider }),
         4 => (pick(), pick(), proptest::bool::weighted(0.1))
@@ -140,7 +155,7 @@ fn op() -> impl Strategy<Value = Op> {
             1i64..24 * 30,
             proptest::collection::vec(pick(), 1..4),
             any::<bool>(),
-            proptest::option::of(proptest::collection::vec((0u8..10, 0i64..60), 0..3)),
+            proptest::option::of(proptest::collection::vec((0u8..15, 0i64..60), 0..3)),
         )
             .prop_map(|(start_back_hours, hours, divisions, per_seller, own_caps)| {
                 Op::Competition { start_back_hours, hours, divisions, per_seller, own_caps }
@@ -152,18 +167,20 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(organiser, customers, sellers)| Op::CustomerEvent { organiser, customers, sellers }),
         4 => (pick(), 0u8..3).prop_map(|(order, status)| Op::Delivery { order, status }),
         2 => (
-            proptest::collection::vec((0u8..11, 0i64..60), 0..4),
+            proptest::collection::vec((0u8..15, 0i64..60), 0..4),
             0i64..30,
             prop_oneof![1 => Just(0i64), 2 => 1i64..20],
             any::<bool>(),
             0i64..24 * 20,
+            proptest::option::of((any::<u32>(), 0i64..=100, 0i64..20, 0i64..20, 0i64..30, 0i64..10)),
         )
-            .prop_map(|(caps, lead_given, first_pair, retroactive, back_hours)| Op::Rules {
+            .prop_map(|(caps, lead_given, first_pair, retroactive, back_hours, practice)| Op::Rules {
                 caps,
                 lead_given,
                 first_pair,
                 retroactive,
-                back_hours
+                back_hours,
+                practice,
             }),
     ]
 }
@@ -185,7 +202,7 @@ fn nth<T: Clone>(items: &[T], pick: u32) -> Option<T> {
     (!items.is_empty()).then(|| items[pick as usize % items.len()].clone())
 }
 
-const CAP_KINDS: [&str; 11] = [
+const CAP_KINDS: [&str; 15] = [
     "lead",
     "feedback",
     "joint_visit",
@@ -197,6 +214,10 @@ const CAP_KINDS: [&str; 11] = [
     "customer_event",
     "delivered",
     "first_pair",
+    "lead_qualified",
+    "lead_meeting",
+    "knowledge_presented",
+    "knowledge_attended",
 ];
 
 /// A rule set as JSON text: some daily caps, a lead_given and a
@@ -254,16 +275,58 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
             giver,
             to,
             to_seller,
+            qualified,
         } => {
             let to_ix = *to % divisions.len().max(1) as u32;
-            Event::LeadGiven {
-                lead: format!("l{}", leads.len()),
-                from: nth(&active, *giver)?,
-                to_division: nth(&divisions, to_ix)?,
-                to_seller: to_seller.and_then(|s| nth(&active_in(to_ix), s)),
-                customer: customer(p, *giver),
+            let (lead, from, to_division, to_seller) = (
+                format!("l{}", leads.len()),
+                nth(&active, *giver)?,
+                nth(&divisions, to_ix)?,
+                to_seller.and_then(|s| nth(&active_in(to_ix), s)),
+            );
+            match qualified {
+                None => Event::LeadGiven {
+                    lead,
+                    from,
+                    to_division,
+                    to_seller,
+                    customer: customer(p, *giver),
+                    note: None,
+                    estimated_value: None,
+                },
+                Some(shape) => Event::LeadGivenQualified {
+                    lead,
+                    from,
+                    to_division,
+                    to_seller,
+                    customer: customer(p, *giver),
+                    note: None,
+                    estimated_value: None,
+                    need: Some("pumps".into()),
+                    timing: Some(LeadTiming::ALL[*shape as usize % 4]),
+                    contact: (*shape != 1).then(|| "Eva".into()),
+                },
+            }
+        }
+        Op::Knowledge {
+            presenter,
+            audience,
+            attendees,
+        } => {
+            let d = *audience % divisions.len().max(1) as u32;
+            let mut xs: Vec<String> = Vec::new();
+            for a in attendees {
+                let a = nth(&active_in(d), *a)?;
+                if !xs.contains(&a) {
+                    xs.push(a);
+                }
+            }
+            Event::KnowledgeShared {
+                presenter: nth(&active, *presenter)?,
+                audience_division: nth(&divisions, d)?,
+                topic: "What we sell".into(),
+                attendees: xs,
                 note: None,
-                estimated_value: None,
             }
         }
         Op::Feedback {
@@ -444,8 +507,19 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
             first_pair,
             retroactive,
             back_hours,
+            practice,
         } => {
-            let rules = rules_json(caps, *lead_given, *first_pair);
+            let mut rules: serde_json::Value =
+                serde_json::from_str(&rules_json(caps, *lead_given, *first_pair)).ok()?;
+            if let Some((d, pct, qualified, meeting, presenter, attendee)) = practice {
+                let d = nth(&divisions, *d)?;
+                rules["commission_pct"] = serde_json::json!({"default": 100 - pct, d: pct});
+                rules["qualified_lead_bonus"] = (*qualified).into();
+                rules["lead_meeting_bonus"] = (*meeting).into();
+                rules["knowledge_presenter"] = (*presenter).into();
+                rules["knowledge_attendee"] = (*attendee).into();
+            }
+            let rules = rules.to_string();
             Event::RulesPublished {
                 version: p.rules_version + 1,
                 rules,
@@ -699,6 +773,32 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
                 w
             );
         }
+        // (d) knowledge pairs and the quality board equal a replay's, and
+        // the one-pass quality counts equal each giver's own.
+        prop_assert_eq!(
+            serde_json::to_value(knowledge(&live, &w)).unwrap(),
+            serde_json::to_value(knowledge(&replayed, &w)).unwrap(),
+            "knowledge {:?}",
+            w
+        );
+        for min in [1, 2] {
+            prop_assert_eq!(
+                quality_board(&live, &w, min, None),
+                quality_board(&replayed, &w, min, None),
+                "quality board {:?}",
+                w
+            );
+        }
+        let all_quality = quality_all(&live, from, to);
+        for s in 0..sellers as u32 {
+            prop_assert_eq!(
+                all_quality[s as usize],
+                giver_quality(&replayed, s, from, to),
+                "quality of seller {} in {:?}",
+                s,
+                w
+            );
+        }
         for s in 0..sellers as u32 {
             prop_assert_eq!(
                 live.score.seller_kinds(s, &w),
@@ -835,6 +935,7 @@ fn voids_on_a_busy_lead_match_a_rescore() {
             giver: 0,
             to: 1,
             to_seller: None,
+            qualified: Some(0),
         }),
         s(Feedback {
             lead: 0,
@@ -860,6 +961,7 @@ fn voids_on_a_busy_lead_match_a_rescore() {
             first_pair: 0,
             retroactive: false,
             back_hours: 1,
+            practice: None,
         }),
         // The first feedback (seq 14), then the lead (seq 13).
         s(Void {

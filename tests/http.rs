@@ -649,7 +649,8 @@ async fn voided_orders_and_leads_count_for_nothing() {
     let lead = must_post(&c, &s, json!({"type": "lead_given", "occurred_at": at(8),
         "data": {"lead": "L1", "from": "anna", "to_division": "b", "to_seller": "bo", "customer": "Acme"}}))
     .await;
-    // Timely first feedback: 3 + 2 = 5 to bo.
+    // Timely first feedback: 3 + 2 = 5 to bo; the meeting booked earns
+    // anna the lead_meeting_bonus (5).
     must_post(
         &c,
         &s,
@@ -674,7 +675,7 @@ async fn voided_orders_and_leads_count_for_nothing() {
     let divisions = board_url(&s, "divisions", "all", MONDAY);
     let profile = |id: &str| s.url(&format!("/api/v1/sellers/{id}?window=all&at={MONDAY}"));
     let (_, board) = get(&c, &sellers).await;
-    assert_eq!(points(&board), pts(&[("bo", 32), ("anna", 25)]));
+    assert_eq!(points(&board), pts(&[("bo", 32), ("anna", 30)]));
     let (_, bo) = get(&c, &profile("bo")).await;
     assert_eq!(bo["points_by_kind"]["order"], 22, "{bo}");
     assert_eq!(bo["stats"]["collaboration_value"]["SEK"], 2_500_000, "{bo}");
@@ -686,7 +687,7 @@ async fn voided_orders_and_leads_count_for_nothing() {
     )
     .await;
     let (_, board) = get(&c, &sellers).await;
-    assert_eq!(points(&board), pts(&[("anna", 20), ("bo", 10)]));
+    assert_eq!(points(&board), pts(&[("anna", 25), ("bo", 10)]));
     let (_, bo) = get(&c, &profile("bo")).await;
     assert_eq!(bo["points"], 10, "{bo}");
     assert_eq!(bo["points_by_kind"]["order"], 0, "{bo}");

@@ -227,6 +227,31 @@ async fn every_endpoint_for_every_role() {
         case("GET", "/api/v1/collaboration", board),
         case("GET", "/api/v1/matrix?window=all", board),
         case("GET", "/api/v1/leads", read),
+        case("GET", "/api/v1/boards/quality?window=all", board),
+        case("GET", "/api/v1/knowledge?window=all", board),
+        with(
+            "POST",
+            "/api/v1/events",
+            |_| {
+                event(
+                    "knowledge_shared",
+                    json!({"presenter": "anna", "audience_division": "d2", "topic": "Pumps"}),
+                )
+            },
+            anna_only,
+        ),
+        with(
+            "POST",
+            "/api/v1/events",
+            |r| {
+                event(
+                    "lead_given",
+                    json!({"lead": format!("LQ-{r}"), "from": "anna", "to_division": "d2",
+                           "customer": "Acme", "need": "pumps", "timing": "now", "contact": "Eva"}),
+                )
+            },
+            anna_only,
+        ),
         case("GET", "/api/v1/events", read),
         case("GET", "/api/v1/sellers", read),
         case("GET", "/api/v1/sellers/anna", read),

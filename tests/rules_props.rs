@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use crossboard::demo::DemoWorld;
 use crossboard::domain::board::DivisionScoring;
-use crossboard::domain::event::{Envelope, Event, FORMAT_VERSION};
+use crossboard::domain::event::{Envelope, Event, LeadTiming, FORMAT_VERSION};
 use crossboard::domain::rules::{RuleSet, ScoreKind};
 use crossboard::domain::rules_view::{draft_scoreboard, preview_rows};
 use crossboard::domain::time::{Window, WindowKind};
@@ -40,7 +40,12 @@ fn build(seed: u64, n: usize, void_every: usize) -> (Projection, DateTime<Utc>) 
     for i in 0..n {
         t += (seed as i64 % 7 + 1) * HOUR;
         for e in world.next_activities() {
-            push(&mut p, t, e);
+            push(&mut p, t, qualify(e, i));
+        }
+        if i % 5 == 2 {
+            if let Some(e) = knowledge_session(&p, i, t) {
+                push(&mut p, t, e);
+            }
         }
         if void_every > 0 && i % void_every == void_every - 1 {
             let target = p.seq() - (seed % 3);
@@ -57,6 +62,61 @@ fn build(seed: u64, n: usize, void_every: usize) -> (Projection, DateTime<Utc>) 
     (p, crossboard::domain::time::from_micros(t))
 }
 
+/// Every third lead of the demo given with need, timing and contact (a
+/// third of those with an unknown timing, so not qualified).
+fn qualify(e: Event, i: usize) -> Event {
+    match e {
+        Event::LeadGiven {
+            lead,
+            from,
+            to_division,
+            to_seller,
+            customer,
+            note,
+            estimated_value,
+        } if i % 3 == 0 => Event::LeadGivenQualified {
+            lead,
+            from,
+            to_division,
+            to_seller,
+            customer,
+            note,
+            estimated_value,
+            need: Some("a need".into()),
+            timing: Some(if i % 9 == 0 {
+                LeadTiming::Unknown
+            } else {
+                LeadTiming::Now
+            }),
+            contact: Some("a contact".into()),
+        },
+        other => other,
+    }
+}
+
+/// A knowledge session: some seller teaches the next division, attended by
+/// up to two of its sellers.
+fn knowledge_session(p: &Projection, i: usize, at: i64) -> Option<Event> {
+    let org = &p.org;
+    let presenter = org.sellers.get(i % org.sellers.len().max(1))?;
+    let ndiv = org.divisions.len() as u32;
+    let audience = (org.division_at(org.seller(&presenter.id)?, at) + 1) % ndiv.max(1);
+    let attendees = org
+        .sellers
+        .iter()
+        .filter(|s| !s.left && s.division == audience)
+        .take(i % 3)
+        .map(|s| s.id.clone())
+        .collect();
+    Some(Event::KnowledgeShared {
+        presenter: presenter.id.clone(),
+        audience_division: org.divisions.get(audience as usize)?.id.clone(),
+        topic: "What we sell".into(),
+        attendees,
+        note: None,
+    })
+}
+
 fn rules_strategy() -> impl Strategy<Value = RuleSet> {
     (
         0i64..30,
@@ -66,9 +126,15 @@ fn rules_strategy() -> impl Strategy<Value = RuleSet> {
         0i64..=100,
         prop::option::of(1i64..40),
         0i64..30,
+        (0i64..20, 0i64..20, 0i64..30, 0i64..10),
     )
-        .prop_map(|(lead, meeting, visit, mult, share, cap, won)| {
+        .prop_map(|(lead, meeting, visit, mult, share, cap, won, practice)| {
+            let (qualified, lead_meeting, presenter, attendee) = practice;
             let mut r = RuleSet {
+                qualified_lead_bonus: qualified,
+                lead_meeting_bonus: lead_meeting,
+                knowledge_presenter: presenter,
+                knowledge_attendee: attendee,
                 lead_given: lead,
                 meeting_held: meeting,
                 joint_visit_host: visit,
@@ -81,6 +147,7 @@ fn rules_strategy() -> impl Strategy<Value = RuleSet> {
             if let Some(cap) = cap {
                 r.daily_caps.insert(ScoreKind::Lead, cap);
                 r.daily_caps.insert(ScoreKind::Order, cap * 3);
+                r.daily_caps.insert(ScoreKind::KnowledgeAttended, cap / 2);
             }
             r
         })

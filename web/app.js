@@ -185,6 +185,8 @@ const CB = (() => {
     lead: "Leads given", feedback: "Feedback", joint_visit: "Joint visits", meeting: "Meetings",
     order: "Orders", lead_share: "Share of orders", lead_won: "Leads won",
     first_pair: "First time together",
+    lead_qualified: "Qualified leads", lead_meeting: "Leads to meetings",
+    knowledge_presented: "Knowledge shared", knowledge_attended: "Knowledge sessions attended",
   };
   const STATUS_LABELS = {
     contacted: "Contacted", meeting_booked: "Meeting booked", won: "Won", lost: "Lost",

@@ -48,7 +48,8 @@
     $("collab-points").textContent = `${CB.num(st.collaboration_points || 0)} from collaboration`;
     $("collab-value").textContent = CB.moneyMap(st.collaboration_value);
     const pct = (x) => (x === null || x === undefined ? "—" : Math.round(x * 100) + " %");
-    $("rates").textContent = `feedback rate ${pct(st.feedback_rate)} · conversion ${pct(st.conversion_rate)}`;
+    $("rates").textContent = `feedback rate ${pct(st.feedback_rate)} · conversion ${pct(st.conversion_rate)}` +
+      ` · lead quality ${pct(p.lead_quality)} · commission ${CB.moneyMap(st.commission_value)}`;
 
     const kinds = Object.entries(p.points_by_kind || {});
     const max = Math.max(1, ...kinds.map(([, v]) => Math.abs(v)));

@@ -362,6 +362,8 @@
     try {
       const c = await CB.api("/api/v1/collaboration?window=month");
       $("collab-value").textContent = CB.moneyMap(c.collaboration_value);
+      // Commission those orders created (each in its own currency).
+      $("collab-commission").textContent = CB.moneyMap(c.commission_value || {});
       $("collab-points").textContent = `· ${CB.num(c.collaboration_points || 0)} collaboration points`;
     } catch (_) { /* keep the last figure */ }
   }

@@ -77,6 +77,14 @@ pub enum Fact {
         by_division: DivisionIx,
         giver_division: DivisionIx,
     },
+    /// A `knowledge_shared` session; attendees are in the audience
+    /// division (checked on append).
+    Knowledge {
+        presenter: SellerIx,
+        presenter_division: DivisionIx,
+        audience_division: DivisionIx,
+        attendees: Box<[(SellerIx, DivisionIx)]>,
+    },
 }
 
 /// A fact with its time and void flag; the projection keeps one per seq.
@@ -190,6 +198,14 @@ pub fn credits(
                 ScoreKind::Lead,
                 r.crossed(r.lead_given, giver_division != to_division),
             );
+            if org.leads.get(*lead as usize).is_some_and(|l| l.qualified) {
+                push(
+                    *giver,
+                    *giver_division,
+                    ScoreKind::LeadQualified,
+                    r.qualified_lead_bonus,
+                );
+            }
             let named = org.leads.get(*lead as usize).and_then(|l| l.to_seller);
             if let Some(to) = named {
                 if r.first_pair_bonus != 0 && first_of_pair(org, facts, *giver, to, seq) {
@@ -220,6 +236,22 @@ pub fn credits(
                     r.first_pair_bonus,
                 );
                 push(*by, *by_division, ScoreKind::FirstPair, r.first_pair_bonus);
+            }
+        }
+        Fact::Knowledge {
+            presenter,
+            presenter_division,
+            attendees,
+            ..
+        } => {
+            push(
+                *presenter,
+                *presenter_division,
+                ScoreKind::KnowledgePresented,
+                r.knowledge_presenter,
+            );
+            for (a, d) in attendees.iter() {
+                push(*a, *d, ScoreKind::KnowledgeAttended, r.knowledge_attendee);
             }
         }
         Fact::Feedback {
@@ -255,30 +287,37 @@ pub fn credits(
                     r.lead_feedback + bonus,
                 );
             }
-            if *status == FeedbackStatus::Won && lead_has_order(l, facts) {
-                let first_won = l
-                    .feedback
+            // The first live report of a status, by business time: a void
+            // of it hands the bonus to the next one, or takes it back.
+            let first_of = |want: FeedbackStatus| {
+                l.feedback
                     .iter()
                     .filter_map(live)
-                    .filter(|(_, f)| {
-                        matches!(
-                            f,
-                            Fact::Feedback {
-                                status: FeedbackStatus::Won,
-                                ..
-                            }
-                        )
-                    })
+                    .filter(|(_, f)| matches!(f, Fact::Feedback { status, .. } if *status == want))
                     .map(|(k, _)| k)
-                    .min();
-                if first_won.map(|(_, s)| s) == Some(seq) {
-                    push(
-                        l.giver,
-                        *giver_division,
-                        ScoreKind::LeadWon,
-                        r.lead_won_bonus,
-                    );
-                }
+                    .min()
+                    .map(|(_, s)| s)
+            };
+            if *status == FeedbackStatus::MeetingBooked
+                && first_of(FeedbackStatus::MeetingBooked) == Some(seq)
+            {
+                push(
+                    l.giver,
+                    *giver_division,
+                    ScoreKind::LeadMeeting,
+                    r.lead_meeting_bonus,
+                );
+            }
+            if *status == FeedbackStatus::Won
+                && lead_has_order(l, facts)
+                && first_of(FeedbackStatus::Won) == Some(seq)
+            {
+                push(
+                    l.giver,
+                    *giver_division,
+                    ScoreKind::LeadWon,
+                    r.lead_won_bonus,
+                );
             }
         }
         Fact::JointVisit {

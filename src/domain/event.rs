@@ -203,6 +203,73 @@ pub enum Event {
         lead: String,
         by: String,
     },
+    /// `lead_given` with what makes a lead worth following up: the need,
+    /// when the customer means to buy, and who to talk to. A new variant
+    /// because stored variants never change shape; its type is still
+    /// `lead_given`.
+    LeadGivenQualified {
+        lead: String,
+        from: String,
+        to_division: String,
+        to_seller: Option<String>,
+        customer: String,
+        note: Option<String>,
+        estimated_value: Option<i64>,
+        need: Option<String>,
+        timing: Option<LeadTiming>,
+        contact: Option<String>,
+    },
+    /// A seller teaches another division what their own division sells.
+    KnowledgeShared {
+        presenter: String,
+        audience_division: String,
+        topic: String,
+        attendees: Vec<String>,
+        note: Option<String>,
+    },
+}
+
+/// When the customer of a lead means to buy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadTiming {
+    Now,
+    Quarter,
+    Year,
+    Unknown,
+}
+
+impl LeadTiming {
+    pub const ALL: [LeadTiming; 4] = [
+        LeadTiming::Now,
+        LeadTiming::Quarter,
+        LeadTiming::Year,
+        LeadTiming::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadTiming::Now => "now",
+            LeadTiming::Quarter => "quarter",
+            LeadTiming::Year => "year",
+            LeadTiming::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LeadTiming> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// A lead is *qualified* when the giver names the need, a known timing and
+/// a contact: the receiver can act on it without calling back first. An
+/// `unknown` timing is honest but does not qualify.
+pub fn is_qualified(
+    need: &Option<String>,
+    timing: Option<LeadTiming>,
+    contact: &Option<String>,
+) -> bool {
+    need.is_some() && contact.is_some() && matches!(timing, Some(t) if t != LeadTiming::Unknown)
 }
 
 /// The kinds of customer event a team can organise.
@@ -266,7 +333,7 @@ impl Event {
         match self {
             Event::DivisionCreated { .. } => "division_created",
             Event::SellerJoined { .. } => "seller_joined",
-            Event::LeadGiven { .. } => "lead_given",
+            Event::LeadGiven { .. } | Event::LeadGivenQualified { .. } => "lead_given",
             Event::LeadFeedback { .. } => "lead_feedback",
             Event::JointVisit { .. } => "joint_visit",
             Event::MeetingHeld { .. } => "meeting_held",
@@ -284,6 +351,7 @@ impl Event {
             Event::CustomerEvent { .. } => "customer_event",
             Event::OrderDelivered { .. } => "order_delivered",
             Event::LeadClaimed { .. } => "lead_claimed",
+            Event::KnowledgeShared { .. } => "knowledge_shared",
         }
     }
 
@@ -293,6 +361,8 @@ impl Event {
         matches!(
             self,
             Event::LeadGiven { .. }
+                | Event::LeadGivenQualified { .. }
+                | Event::KnowledgeShared { .. }
                 | Event::LeadFeedback { .. }
                 | Event::JointVisit { .. }
                 | Event::MeetingHeld { .. }

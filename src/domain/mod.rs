@@ -3,16 +3,18 @@
 //!
 //! Layers, bottom up (imports only point down): event, time, rules, org,
 //! membership, validate, timeline, credit, cells, score (facade), winner, ranking, contest,
-//! projection, rows, profile, competition, board, rules_view.
+//! projection, rows, commission, knowledge, quality, profile, competition, board, rules_view.
 
 pub mod board;
 pub mod cells;
+pub mod commission;
 pub mod competition;
 pub mod contest;
 pub mod credit;
 pub mod customers;
 pub mod delivery;
 pub mod event;
+pub mod knowledge;
 pub mod leads;
 pub mod matrix;
 pub mod membership;
@@ -20,6 +22,7 @@ pub mod org;
 pub mod pairs;
 pub mod profile;
 pub mod projection;
+pub mod quality;
 pub mod ranking;
 pub mod rows;
 pub mod rules;

@@ -10,7 +10,7 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
-use crate::domain::event::{Event, FeedbackStatus};
+use crate::domain::event::{is_qualified, Event, FeedbackStatus};
 
 pub type SellerIx = u32;
 pub type DivisionIx = u32;
@@ -59,6 +59,11 @@ pub struct Lead {
     /// The claim in force: at most one, since a second is refused while
     /// one stands; a void of it clears this ([`Org::unclaim`]).
     pub claim: Option<Claim>,
+    /// Given with need, known timing and contact (`lead_given` with them).
+    pub qualified: bool,
+    /// Seqs of meetings held that name this lead: the lead reached a
+    /// meeting (lead quality).
+    pub meetings: Vec<u64>,
 }
 
 /// Who took an unnamed lead, and when (business time).
@@ -196,6 +201,9 @@ pub struct Org {
     pub sellers: Vec<Seller>,
     pub leads: Vec<Lead>,
     pub currencies: Vec<String>,
+    /// Seqs of `knowledge_shared` events, in log order: the knowledge
+    /// figures read these instead of scanning the whole log.
+    pub knowledge: Vec<u64>,
     division_ix: HashMap<Key, DivisionIx>,
     seller_ix: HashMap<Key, SellerIx>,
     lead_ix: HashMap<Key, LeadIx>,
@@ -282,7 +290,25 @@ impl Org {
                 customer,
                 estimated_value,
                 ..
+            }
+            | Event::LeadGivenQualified {
+                lead,
+                from,
+                to_division,
+                to_seller,
+                customer,
+                estimated_value,
+                ..
             } => {
+                let qualified = match event {
+                    Event::LeadGivenQualified {
+                        need,
+                        timing,
+                        contact,
+                        ..
+                    } => is_qualified(need, *timing, contact),
+                    _ => false,
+                };
                 if let (None, Some(g), Some(d)) = (
                     self.lead(lead),
                     self.seller(from),
@@ -309,6 +335,8 @@ impl Org {
                         orders: Vec::new(),
                         claims: Vec::new(),
                         claim: None,
+                        qualified,
+                        meetings: Vec::new(),
                     });
                 }
             }
@@ -375,10 +403,18 @@ impl Org {
                     }
                 }
             }
+            Event::MeetingHeld {
+                lead: Some(lead), ..
+            } => {
+                if let Some(l) = self.lead(lead) {
+                    self.leads[l as usize].meetings.push(seq);
+                }
+            }
+            Event::KnowledgeShared { .. } => self.knowledge.push(seq),
             Event::JointVisit { .. }
             | Event::MastermindHeld { .. }
             | Event::CustomerEvent { .. }
-            | Event::MeetingHeld { .. }
+            | Event::MeetingHeld { lead: None, .. }
             | Event::EventVoided { .. }
             | Event::RulesPublished { .. }
             | Event::CompetitionCreated { .. }

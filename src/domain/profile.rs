@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::domain::commission::order_commission;
 use crate::domain::event::FeedbackStatus;
+use crate::domain::knowledge::{seller_knowledge, KnowledgeCounts};
 use crate::domain::org::{DivisionIx, SellerIx};
 use crate::domain::projection::Projection;
+use crate::domain::quality::{giver_quality, QualityCounts};
 use crate::domain::rows::{seller_board, window_us};
 use crate::domain::rules::{ScoreKind, KIND_COUNT};
 use crate::domain::score::{credits, lead_has_order, Fact, Facts};
@@ -28,6 +31,13 @@ pub struct Profile {
     /// lead: a "won" report alone pays nothing.
     pub pending_points: i64,
     pub stats: LeadStats,
+    /// Share of this seller's leads given in the window that reached a
+    /// meeting or better (see [`crate::domain::quality`]); `None` without
+    /// leads. Counts in `lead_quality_counts`.
+    pub lead_quality: Option<f64>,
+    pub lead_quality_counts: QualityCounts,
+    /// `knowledge_shared` sessions presented and attended in the window.
+    pub knowledge: KnowledgeCounts,
     pub leads_given: Vec<LeadSummary>,
     pub leads_received: Vec<LeadSummary>,
     pub recent: Vec<RecentCredit>,
@@ -55,9 +65,32 @@ pub struct LeadStats {
     /// Order value (minor units, per currency) that came from leads this
     /// seller gave or received.
     pub collaboration_value: BTreeMap<String, i64>,
+    /// Commission (minor units, per currency: each order's own) that those
+    /// orders created for the selling division, at `commission_pct` of the
+    /// rules in force at each order's business time. See
+    /// [`crate::domain::commission`] for the rounding.
+    pub commission_value: BTreeMap<String, i64>,
+    /// The givers' share of that commission (`giver_share_pct` of it), for
+    /// orders from leads this seller or division gave.
+    pub giver_commission_value: BTreeMap<String, i64>,
     /// Points earned through collaboration: leads, feedback, joint visits,
-    /// shares and won bonuses.
+    /// shares, won, qualified and meeting bonuses, knowledge sessions.
     pub collaboration_points: i64,
+}
+
+/// One order from a lead, as the figures need it.
+struct LeadOrder<'a> {
+    seller: SellerIx,
+    division: DivisionIx,
+    currency: &'a str,
+    amount: i64,
+    commission: i64,
+    giver_commission: i64,
+}
+
+fn add_value(map: &mut BTreeMap<String, i64>, currency: &str, amount: i64) {
+    let v = map.entry(currency.to_string()).or_default();
+    *v = v.saturating_add(amount);
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -138,13 +171,18 @@ impl Tally {
         }
     }
 
-    fn order(&mut self, currency: &str, amount: i64) {
-        let v = self
-            .st
-            .collaboration_value
-            .entry(currency.to_string())
-            .or_default();
-        *v = v.saturating_add(amount);
+    /// Counts an order's value and commission; the giver's share only for
+    /// the party that gave the lead.
+    fn order(&mut self, o: &LeadOrder, gave: bool) {
+        add_value(&mut self.st.collaboration_value, o.currency, o.amount);
+        add_value(&mut self.st.commission_value, o.currency, o.commission);
+        if gave {
+            add_value(
+                &mut self.st.giver_commission_value,
+                o.currency,
+                o.giver_commission,
+            );
+        }
     }
 
     fn finish(self) -> LeadStats {
@@ -168,7 +206,7 @@ fn each_lead(
     from_us: i64,
     to_us: i64,
     now_us: i64,
-    mut visit: impl FnMut(&crate::domain::org::Lead, &LeadFacts, &[(SellerIx, DivisionIx, &str, i64)]),
+    mut visit: impl FnMut(&crate::domain::org::Lead, &LeadFacts, &[LeadOrder]),
 ) {
     let feedback_of = |seq: u64| match p.facts.fact(seq) {
         Some(rec) if !rec.voided => match &rec.fact {
@@ -178,7 +216,7 @@ fn each_lead(
         _ => None,
     };
     let in_range = |at: i64| at >= from_us && at < to_us;
-    let mut orders: Vec<(SellerIx, DivisionIx, &str, i64)> = Vec::new();
+    let mut orders: Vec<LeadOrder> = Vec::new();
     for l in p.org.leads.iter().filter(|l| !l.voided) {
         // Business time decides which report came first (ties: log order).
         let mut first: Option<(SellerIx, i64)> = None;
@@ -209,7 +247,17 @@ fn each_lead(
                     .currencies
                     .get(*currency as usize)
                     .map_or("", String::as_str);
-                orders.push((*seller, *division, code, *amount));
+                let rules = p.score.timeline.at(rec.at_us);
+                let (commission, giver_commission) =
+                    order_commission(rules, &p.org, *division, *amount);
+                orders.push(LeadOrder {
+                    seller: *seller,
+                    division: *division,
+                    currency: code,
+                    amount: *amount,
+                    commission,
+                    giver_commission,
+                });
             }
         }
         let facts = LeadFacts {
@@ -239,13 +287,13 @@ pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64, now_us: i6
             Who::Division(d) => (l.giver_division == d, l.to_division == d),
         };
         t.lead(facts, gave, received);
-        for (seller, division, code, amount) in orders {
+        for o in orders {
             let closed = match who {
-                Who::Seller(s) => *seller == s,
-                Who::Division(d) => *division == d,
+                Who::Seller(s) => o.seller == s,
+                Who::Division(d) => o.division == d,
             };
             if gave || closed {
-                t.order(code, *amount);
+                t.order(o, gave);
             }
         }
     });
@@ -255,14 +303,14 @@ pub fn lead_stats(p: &Projection, who: Who, from_us: i64, to_us: i64, now_us: i6
 /// Every seller's and every division's lead-loop figures in one pass over
 /// the leads: each lead is tallied for its giver and receiver, each order
 /// for the giver and the closer (once when they are the same). The third
-/// value is the order value of the whole window, each order counted once
+/// value holds the figures of the whole window, each order counted once
 /// however many took part.
 fn lead_stats_all(
     p: &Projection,
     from_us: i64,
     to_us: i64,
     now_us: i64,
-) -> (Vec<LeadStats>, Vec<LeadStats>, BTreeMap<String, i64>) {
+) -> (Vec<LeadStats>, Vec<LeadStats>, LeadStats) {
     let mut total = Tally::default();
     let mut sellers: Vec<Tally> = (0..p.org.sellers.len()).map(|_| Tally::default()).collect();
     let mut divisions: Vec<Tally> = (0..p.org.divisions.len())
@@ -286,25 +334,25 @@ fn lead_stats_all(
                 t.lead(facts, false, true);
             }
         }
-        for (seller, division, code, amount) in orders {
-            total.order(code, *amount);
-            for s in [Some(l.giver), (*seller != l.giver).then_some(*seller)]
+        for o in orders {
+            total.order(o, true);
+            for s in [Some(l.giver), (o.seller != l.giver).then_some(o.seller)]
                 .into_iter()
                 .flatten()
             {
                 if let Some(t) = sellers.get_mut(s as usize) {
-                    t.order(code, *amount);
+                    t.order(o, s == l.giver);
                 }
             }
             for d in [
                 Some(l.giver_division),
-                (*division != l.giver_division).then_some(*division),
+                (o.division != l.giver_division).then_some(o.division),
             ]
             .into_iter()
             .flatten()
             {
                 if let Some(t) = divisions.get_mut(d as usize) {
-                    t.order(code, *amount);
+                    t.order(o, d == l.giver_division);
                 }
             }
         }
@@ -312,7 +360,7 @@ fn lead_stats_all(
     (
         sellers.into_iter().map(Tally::finish).collect(),
         divisions.into_iter().map(Tally::finish).collect(),
-        total.st.collaboration_value,
+        total.st,
     )
 }
 
@@ -330,7 +378,7 @@ pub fn collaboration(p: &Projection, window: &Window, now_us: i64) -> Collaborat
             division_kinds[*d as usize][i] += k[i];
         }
     }
-    let (mut seller_stats, mut division_stats, total_value) = lead_stats_all(p, from, to, now_us);
+    let (mut seller_stats, mut division_stats, total) = lead_stats_all(p, from, to, now_us);
     let mut delivery = crate::domain::delivery::division_delivery(p, from, to);
     let divisions: Vec<DivisionCollaboration> = p
         .org
@@ -369,7 +417,9 @@ pub fn collaboration(p: &Projection, window: &Window, now_us: i64) -> Collaborat
     Collaboration {
         seq: p.seq(),
         window: window.view(),
-        collaboration_value: total_value,
+        collaboration_value: total.collaboration_value,
+        commission_value: total.commission_value,
+        giver_commission_value: total.giver_commission_value,
         collaboration_points: total_points,
         divisions,
         sellers,
@@ -383,6 +433,10 @@ pub struct Collaboration {
     pub window: WindowView,
     /// Order value from leads, per currency; each order counted once.
     pub collaboration_value: BTreeMap<String, i64>,
+    /// Commission those orders created, per currency; each order once.
+    pub commission_value: BTreeMap<String, i64>,
+    /// The givers' share of that commission, per currency.
+    pub giver_commission_value: BTreeMap<String, i64>,
     pub collaboration_points: i64,
     pub divisions: Vec<DivisionCollaboration>,
     pub sellers: Vec<SellerCollaboration>,
@@ -405,7 +459,7 @@ pub struct SellerCollaboration {
     pub stats: LeadStats,
 }
 
-const COLLABORATION_KINDS: [ScoreKind; 9] = [
+const COLLABORATION_KINDS: [ScoreKind; 13] = [
     ScoreKind::Lead,
     ScoreKind::Feedback,
     ScoreKind::JointVisit,
@@ -415,6 +469,10 @@ const COLLABORATION_KINDS: [ScoreKind; 9] = [
     ScoreKind::CustomerEvent,
     ScoreKind::Delivered,
     ScoreKind::FirstPair,
+    ScoreKind::LeadQualified,
+    ScoreKind::LeadMeeting,
+    ScoreKind::KnowledgePresented,
+    ScoreKind::KnowledgeAttended,
 ];
 
 pub fn collaboration_points(kinds: &[i64; KIND_COUNT]) -> i64 {
@@ -430,6 +488,7 @@ pub fn profile(p: &Projection, seller: SellerIx, window: &Window, now_us: i64) -
     let kinds = p.score.seller_kinds(seller, window);
     let (from, to) = window_us(window);
     let mut stats = lead_stats(p, Who::Seller(seller), from, to, now_us);
+    let quality = giver_quality(p, seller, from, to);
     stats.collaboration_points = collaboration_points(&kinds);
     let summary = |l: &crate::domain::org::Lead| LeadSummary {
         lead: l.id.clone(),
@@ -477,6 +536,9 @@ pub fn profile(p: &Projection, seller: SellerIx, window: &Window, now_us: i64) -
             .collect(),
         pending_points: pending_points(p, seller, from, to),
         stats,
+        lead_quality: quality.ratio(),
+        lead_quality_counts: quality,
+        knowledge: seller_knowledge(p, seller, from, to),
         leads_given,
         leads_received,
         recent: recent_credits(p, seller, 20),

@@ -387,18 +387,20 @@ impl Projection {
         let org = &self.org;
         let div = |s: u32| org.division_at(s, at_us);
         match event {
-            Event::LeadGiven { lead, .. } => match org.lead(lead) {
-                Some(l) => {
-                    let rec = &org.leads[l as usize];
-                    Fact::Lead {
-                        lead: l,
-                        giver: rec.giver,
-                        giver_division: rec.giver_division,
-                        to_division: rec.to_division,
+            Event::LeadGiven { lead, .. } | Event::LeadGivenQualified { lead, .. } => {
+                match org.lead(lead) {
+                    Some(l) => {
+                        let rec = &org.leads[l as usize];
+                        Fact::Lead {
+                            lead: l,
+                            giver: rec.giver,
+                            giver_division: rec.giver_division,
+                            to_division: rec.to_division,
+                        }
                     }
+                    None => Fact::Other,
                 }
-                None => Fact::Other,
-            },
+            }
             Event::LeadFeedback {
                 lead, by, status, ..
             } => match (org.lead(lead), org.seller(by)) {
@@ -467,6 +469,24 @@ impl Projection {
                     status: *status,
                 },
                 None => Fact::Other,
+            },
+            Event::KnowledgeShared {
+                presenter,
+                audience_division,
+                attendees,
+                ..
+            } => match (org.seller(presenter), org.division(audience_division)) {
+                (Some(s), Some(d)) => Fact::Knowledge {
+                    presenter: s,
+                    presenter_division: div(s),
+                    audience_division: d,
+                    attendees: attendees
+                        .iter()
+                        .filter_map(|a| org.seller(a))
+                        .map(|a| (a, div(a)))
+                        .collect(),
+                },
+                _ => Fact::Other,
             },
             _ => Fact::Other,
         }

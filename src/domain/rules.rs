@@ -36,9 +36,17 @@ pub enum ScoreKind {
     Delivered,
     /// Bonus to both when a giver's lead first reaches a colleague.
     FirstPair,
+    /// Bonus to the giver of a qualified lead (need, timing, contact).
+    LeadQualified,
+    /// Bonus to the giver when their lead is first reported meeting_booked.
+    LeadMeeting,
+    /// Teaching another division what one's own sells.
+    KnowledgePresented,
+    /// Attending such a session.
+    KnowledgeAttended,
 }
 
-pub const KIND_COUNT: usize = 11;
+pub const KIND_COUNT: usize = 15;
 
 impl ScoreKind {
     pub const ALL: [ScoreKind; KIND_COUNT] = [
@@ -53,6 +61,10 @@ impl ScoreKind {
         ScoreKind::CustomerEvent,
         ScoreKind::Delivered,
         ScoreKind::FirstPair,
+        ScoreKind::LeadQualified,
+        ScoreKind::LeadMeeting,
+        ScoreKind::KnowledgePresented,
+        ScoreKind::KnowledgeAttended,
     ];
 
     pub fn index(self) -> usize {
@@ -72,6 +84,10 @@ impl ScoreKind {
             ScoreKind::CustomerEvent => "customer_event",
             ScoreKind::Delivered => "delivered",
             ScoreKind::FirstPair => "first_pair",
+            ScoreKind::LeadQualified => "lead_qualified",
+            ScoreKind::LeadMeeting => "lead_meeting",
+            ScoreKind::KnowledgePresented => "knowledge_presented",
+            ScoreKind::KnowledgeAttended => "knowledge_attended",
         }
     }
 }
@@ -131,6 +147,22 @@ pub struct RuleSet {
     /// Points to both giver and receiver the first time a giver's lead
     /// reaches that colleague (named in the lead, or claiming it); 0 = off.
     pub first_pair_bonus: i64,
+    /// Commission as a whole percent of an order's amount, by the selling
+    /// division (the closer's division at the order's business time):
+    /// `{"default": 5, "<division id>": 8}`. A figure shown beside the
+    /// collaboration value, not points. Without `default`, 5.
+    pub commission_pct: BTreeMap<String, i64>,
+    /// Bonus to the giver of a qualified lead (need, known timing, contact).
+    pub qualified_lead_bonus: i64,
+    /// Bonus to the giver when the receiver first reports `meeting_booked`.
+    pub lead_meeting_bonus: i64,
+    /// Points for presenting a `knowledge_shared` session, and for each
+    /// attendee.
+    pub knowledge_presenter: i64,
+    pub knowledge_attendee: i64,
+    /// Fewest leads in the window to appear on the quality board, so one
+    /// lucky lead does not top it.
+    pub quality_min_leads: i64,
 }
 
 /// Order points: `base + per_unit_points × ⌊amount in reference minor units
@@ -199,9 +231,18 @@ impl Default for RuleSet {
             feedback_sla_hours: 48,
             feedback_sla_business_days: false,
             first_pair_bonus: 0,
+            commission_pct: [("default".to_string(), DEFAULT_COMMISSION_PCT)].into(),
+            qualified_lead_bonus: 5,
+            lead_meeting_bonus: 5,
+            knowledge_presenter: 10,
+            knowledge_attendee: 3,
+            quality_min_leads: 5,
         }
     }
 }
+
+/// Commission percent when a rule set names none for a division.
+pub const DEFAULT_COMMISSION_PCT: i64 = 5;
 
 /// Most points one event may give one seller. Small enough that millions
 /// of maximal credits still sum inside an i64, so board arithmetic is exact.
@@ -248,6 +289,10 @@ impl RuleSet {
             ),
             ("lead_won_bonus", self.lead_won_bonus),
             ("first_pair_bonus", self.first_pair_bonus),
+            ("qualified_lead_bonus", self.qualified_lead_bonus),
+            ("lead_meeting_bonus", self.lead_meeting_bonus),
+            ("knowledge_presenter", self.knowledge_presenter),
+            ("knowledge_attendee", self.knowledge_attendee),
             ("order.base", self.order.base),
             ("order.per_unit_points", self.order.per_unit_points),
             ("mastermind_host", self.mastermind_host),
@@ -310,6 +355,18 @@ impl RuleSet {
                 "order.max_amount",
                 &format!("must be between 1 and {MAX_ORDER_AMOUNT} minor units"),
             ));
+        }
+        if !(1..=1_000_000).contains(&self.quality_min_leads) {
+            return Err(err("quality_min_leads", "must be between 1 and 1000000"));
+        }
+        for (key, pct) in &self.commission_pct {
+            let field = format!("commission_pct.{key}");
+            if key.trim().is_empty() || key.chars().count() > 64 {
+                return Err(err(&field, "must name a division id (or default)"));
+            }
+            if !(0..=100).contains(pct) {
+                return Err(err(&field, "must be a percentage from 0 to 100"));
+            }
         }
         for (kind, cap) in &self.daily_caps {
             if *cap < 0 {

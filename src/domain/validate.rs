@@ -76,6 +76,13 @@ impl Org {
                 to_division,
                 to_seller,
                 ..
+            }
+            | Event::LeadGivenQualified {
+                lead,
+                from,
+                to_division,
+                to_seller,
+                ..
             } => {
                 if self.lead(lead).is_some() {
                     return Err(Rejection::conflict(
@@ -209,6 +216,12 @@ impl Org {
                     }
                 }
             }
+            Event::KnowledgeShared {
+                presenter,
+                audience_division,
+                attendees,
+                ..
+            } => self.check_knowledge(presenter, audience_division, attendees, at)?,
             Event::EventVoided { seq, .. } => match seqs(*seq) {
                 None => {
                     return Err(Rejection::invalid(

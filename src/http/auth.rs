@@ -71,7 +71,9 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/competitions"
             | "/api/v1/competitions/{id}"
             | "/api/v1/collaboration"
-            | "/api/v1/matrix",
+            | "/api/v1/matrix"
+            | "/api/v1/boards/quality"
+            | "/api/v1/knowledge",
         ) => Access::Board,
         (
             true,
@@ -209,7 +211,10 @@ pub fn may_append(who: &Identity, event: &Event) -> Result<(), ApiError> {
         _ => return Ok(()),
     };
     let (field, actor) = match event {
-        Event::LeadGiven { from, .. } => ("data.from", from),
+        Event::LeadGiven { from, .. } | Event::LeadGivenQualified { from, .. } => {
+            ("data.from", from)
+        }
+        Event::KnowledgeShared { presenter, .. } => ("data.presenter", presenter),
         Event::LeadFeedback { by, .. } | Event::LeadClaimed { by, .. } => ("data.by", by),
         Event::MeetingHeld { seller, .. } => ("data.seller", seller),
         Event::OrderClosed { seller, .. } => ("data.seller", seller),

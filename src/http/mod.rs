@@ -21,6 +21,7 @@ pub mod listen;
 pub mod live;
 pub mod metrics;
 pub mod openapi;
+pub mod practice;
 pub mod query;
 pub mod rules;
 pub mod transfer;
@@ -69,6 +70,7 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .merge(events::routes())
         .merge(boards::routes())
         .merge(leads::routes())
+        .merge(practice::routes())
         .merge(rules::routes())
         .merge(competitions::routes())
         .merge(customers::routes())

@@ -59,6 +59,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
         healthz, metrics, openapi_doc, post_event, list_events, post_batch, export,
         get_board, list_sellers, get_seller, list_divisions, get_collaboration,
         list_leads, get_matrix,
+        get_quality_board, get_knowledge,
         get_rules, put_rules, preview_rules,
         create_competition, list_competitions, get_competition, close_competition,
         list_webhooks, create_webhook, delete_webhook, live,
@@ -178,6 +179,8 @@ pub struct ErrorDetail {
 pub enum EventType {
     DivisionCreated,
     SellerJoined,
+    /// Optional `need`, `timing` (now, quarter, year, unknown) and `contact`
+    /// besides the rest; with all three (timing known) the lead is qualified.
     LeadGiven,
     LeadFeedback,
     JointVisit,
@@ -191,6 +194,9 @@ pub enum EventType {
     CustomerEvent,
     OrderDelivered,
     LeadClaimed,
+    /// `presenter`, `audience_division` (not the presenter's), `topic`,
+    /// optional `attendees` (sellers of the audience division), `note`.
+    KnowledgeShared,
 }
 
 /// An event to append. `data` depends on `type` (see the README's table).
@@ -529,7 +535,9 @@ fn list_sellers() {}
 #[utoipa::path(get, path = "/api/v1/sellers/{id}", tag = "boards",
     params(("id" = String, Path),
            ("window" = Option<WindowKind>, Query), ("at" = Option<String>, Query, format = DateTime)),
-    responses((status = 200, description = "Points by kind, rank, leads, feedback rate, collaboration value", body = Object)))]
+    responses((status = 200, description = "Points by kind, rank, leads, feedback rate, collaboration and commission \
+value, `lead_quality` (share of the seller's leads in the window that reached a meeting, or null) with \
+`lead_quality_counts: {leads, reached}`, and `knowledge: {presented, attended}`", body = Object)))]
 #[allow(dead_code)]
 fn get_seller() {}
 
@@ -540,7 +548,11 @@ fn list_divisions() {}
 
 #[utoipa::path(get, path = "/api/v1/collaboration", tag = "boards",
     params(("window" = Option<WindowKind>, Query), ("at" = Option<String>, Query, format = DateTime)),
-    responses((status = 200, description = "Collaboration metrics for the window", body = Object)))]
+    responses((status = 200, description = "Collaboration metrics for the window: per division and seller \
+`stats` with `collaboration_value` (order value from leads) and `commission_value` (commission those orders \
+created, `commission_pct` of each order's amount by the selling division, rounded down, in the order's own \
+currency) and `giver_commission_value` (`giver_share_pct` of that commission, for the giver's side), \
+each per currency; the same three totals at the top.", body = Object)))]
 #[allow(dead_code)]
 fn get_collaboration() {}
 
@@ -586,6 +598,28 @@ the window; their feedback, orders and points count whenever they came.",
     responses((status = 200, description = "The division × division matrix", body = Object)))]
 #[allow(dead_code)]
 fn get_matrix() {}
+
+#[utoipa::path(get, path = "/api/v1/boards/quality", tag = "boards",
+    params(("window" = Option<WindowKind>, Query, description = "Default week"),
+           ("at" = Option<String>, Query, format = DateTime, description = "A past window"),
+           ("min_leads" = Option<u64>, Query, description = "Fewest leads given in the window to be ranked; \
+default the rule `quality_min_leads`"),
+           ("limit" = Option<u64>, Query, description = "Top rows (ties at the cut kept)")),
+    responses((status = 200, description = "Best lead givers by quality: `{seq, board, window, min_leads, total, \
+rows: [{rank, id, name, division, division_name, leads, reached, quality}]}`; `quality` = `reached ÷ leads`, \
+where a lead reached a meeting or better (meeting_booked or won feedback, or a meeting_held or order naming \
+it). Equal ratios share a rank.", body = Object)))]
+#[allow(dead_code)]
+fn get_quality_board() {}
+
+#[utoipa::path(get, path = "/api/v1/knowledge", tag = "boards",
+    params(("window" = Option<WindowKind>, Query, description = "Default week"),
+           ("at" = Option<String>, Query, format = DateTime, description = "A past window")),
+    responses((status = 200, description = "Who has learned whose business: `{seq, window, rows: [{from, to, \
+sessions, attendees}]}`; `from` is the presenter's division, `to` the audience division; voided sessions \
+do not count.", body = Object)))]
+#[allow(dead_code)]
+fn get_knowledge() {}
 
 #[utoipa::path(get, path = "/api/v1/rules", tag = "rules",
     responses((status = 200, description = "The rules in force", body = RulesOut)))]

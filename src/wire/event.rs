@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::domain::event::{CustomerEventKind, DeliveryStatus, Event};
+use crate::domain::event::{CustomerEventKind, DeliveryStatus, Event, LeadTiming};
 use crate::wire::error::ApiError;
 use crate::wire::fields::{parse_time, Fields, MAX_ID, MAX_NAME, MAX_NOTE};
 
@@ -21,7 +21,7 @@ pub struct EventRequest {
 
 /// The event types a client may post; rules and competitions have their own
 /// endpoints.
-pub const POSTABLE_TYPES: [&str; 15] = [
+pub const POSTABLE_TYPES: [&str; 16] = [
     "division_created",
     "seller_joined",
     "lead_given",
@@ -37,6 +37,7 @@ pub const POSTABLE_TYPES: [&str; 15] = [
     "customer_event",
     "order_delivered",
     "lead_claimed",
+    "knowledge_shared",
 ];
 
 pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
@@ -62,14 +63,18 @@ pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, Ap
             name: d.string("name", MAX_NAME)?,
             division: d.id("division")?,
         },
-        "lead_given" => Event::LeadGiven {
-            lead: d.id("lead")?,
-            from: d.id("from")?,
-            to_division: d.id("to_division")?,
-            to_seller: d.opt_id("to_seller")?,
-            customer: d.string("customer", MAX_NAME)?,
+        "lead_given" => lead_given(&mut d)?,
+        "knowledge_shared" => Event::KnowledgeShared {
+            presenter: d.id("presenter")?,
+            audience_division: d.id("audience_division")?,
+            topic: d.string("topic", MAX_NAME)?,
+            attendees: if data.get("attendees").is_some_and(|v| !v.is_null()) {
+                d.id_list("attendees")?
+            } else {
+                d.take("attendees");
+                Vec::new()
+            },
             note: d.opt_string("note", MAX_NOTE)?,
-            estimated_value: d.opt_amount("estimated_value", 0)?,
         },
         "lead_feedback" => Event::LeadFeedback {
             lead: d.id("lead")?,
@@ -156,6 +161,57 @@ pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, Ap
     })
 }
 
+/// `lead_given`, in its original stored shape when it names none of
+/// `need`, `timing` and `contact`, so that old clients write what they
+/// always wrote.
+fn lead_given(d: &mut Fields) -> Result<Event, ApiError> {
+    let (lead, from, to_division, to_seller, customer, note, estimated_value) = (
+        d.id("lead")?,
+        d.id("from")?,
+        d.id("to_division")?,
+        d.opt_id("to_seller")?,
+        d.string("customer", MAX_NAME)?,
+        d.opt_string("note", MAX_NOTE)?,
+        d.opt_amount("estimated_value", 0)?,
+    );
+    let need = d.opt_string("need", MAX_NOTE)?;
+    let timing = match d.opt_string("timing", MAX_ID)? {
+        None => None,
+        Some(t) => Some(LeadTiming::parse(&t).ok_or_else(|| {
+            ApiError::field(
+                "data.timing",
+                "invalid_value",
+                "data.timing must be one of now, quarter, year, unknown",
+            )
+        })?),
+    };
+    let contact = d.opt_string("contact", MAX_NAME)?;
+    Ok(if need.is_none() && timing.is_none() && contact.is_none() {
+        Event::LeadGiven {
+            lead,
+            from,
+            to_division,
+            to_seller,
+            customer,
+            note,
+            estimated_value,
+        }
+    } else {
+        Event::LeadGivenQualified {
+            lead,
+            from,
+            to_division,
+            to_seller,
+            customer,
+            note,
+            estimated_value,
+            need,
+            timing,
+            contact,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +275,50 @@ mod tests {
             f(json!({"id": "x".repeat(65), "type": "seller_left", "data": {"seller": "s"}})),
             "id"
         );
+    }
+
+    #[test]
+    fn lead_quality_fields_and_knowledge() {
+        let lead = |extra: Value| {
+            let mut data = json!({"lead": "l", "from": "a", "to_division": "b", "customer": "c"});
+            for (k, v) in extra.as_object().unwrap() {
+                data[k] = v.clone();
+            }
+            parse(json!({"type": "lead_given", "data": data}))
+        };
+        assert!(matches!(
+            lead(json!({})).unwrap().event,
+            Event::LeadGiven { .. }
+        ));
+        let e = lead(json!({"need": "pumps", "timing": "quarter", "contact": "Eva"}))
+            .unwrap()
+            .event;
+        assert!(matches!(
+            e,
+            Event::LeadGivenQualified {
+                timing: Some(LeadTiming::Quarter),
+                ..
+            }
+        ));
+        assert_eq!(e.type_name(), "lead_given");
+        let f = |v| lead(v).unwrap_err().field.unwrap();
+        assert_eq!(f(json!({"timing": "soon"})), "data.timing");
+        assert_eq!(f(json!({"need": 3})), "data.need");
+        assert_eq!(f(json!({"contact": "x".repeat(201)})), "data.contact");
+        let k = parse(json!({"type": "knowledge_shared", "data": {
+            "presenter": "a", "audience_division": "b", "topic": "heat pumps"}}))
+        .unwrap();
+        assert!(
+            matches!(k.event, Event::KnowledgeShared { ref attendees, .. } if attendees.is_empty())
+        );
+        let e = parse(json!({"type": "knowledge_shared", "data": {
+            "presenter": "a", "audience_division": "b", "topic": "t", "attendees": ["x", 1]}}))
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("data.attendees[1]"));
+        let e = parse(json!({"type": "knowledge_shared", "data": {
+            "presenter": "a", "audience_division": "b"}}))
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("data.topic"));
     }
 
     #[test]

@@ -53,7 +53,7 @@ use crate::wire::rules::rules_member;
 pub const INFO_FIELDS: [&str; 3] = ["seq", "recorded_at", "actor"];
 
 /// Every `data` member of every event type, in CSV column order.
-pub const DATA_FIELDS: [&str; 35] = [
+pub const DATA_FIELDS: [&str; 42] = [
     "id",
     "name",
     "division",
@@ -89,10 +89,24 @@ pub const DATA_FIELDS: [&str; 35] = [
     "customers",
     "sellers",
     "title",
+    "need",
+    "timing",
+    "contact",
+    "presenter",
+    "audience_division",
+    "topic",
+    "attendees",
 ];
 
 pub const INT_FIELDS: [&str; 4] = ["estimated_value", "amount", "seq", "version"];
-pub const LIST_FIELDS: [&str; 5] = ["guests", "divisions", "helpers", "customers", "sellers"];
+pub const LIST_FIELDS: [&str; 6] = [
+    "guests",
+    "divisions",
+    "helpers",
+    "customers",
+    "sellers",
+    "attendees",
+];
 pub const BOOL_FIELDS: [&str; 2] = ["retroactive", "per_seller"];
 pub const JSON_FIELDS: [&str; 1] = ["rules"];
 
@@ -383,6 +397,32 @@ mod tests {
             .to_json()
             .to_string();
         let events = vec![
+            Event::LeadGivenQualified {
+                lead: "L1".into(),
+                from: "a".into(),
+                to_division: "d".into(),
+                to_seller: None,
+                customer: "Acme".into(),
+                note: None,
+                estimated_value: Some(5),
+                need: Some("pumps; two".into()),
+                timing: Some(crate::domain::event::LeadTiming::Year),
+                contact: Some("Eva".into()),
+            },
+            Event::KnowledgeShared {
+                presenter: "a".into(),
+                audience_division: "d".into(),
+                topic: "Heat pumps".into(),
+                attendees: vec!["b".into(), "c".into()],
+                note: Some("lunch".into()),
+            },
+            Event::KnowledgeShared {
+                presenter: "a".into(),
+                audience_division: "d".into(),
+                topic: "Heat pumps".into(),
+                attendees: vec![],
+                note: None,
+            },
             Event::JointVisit {
                 host: "a".into(),
                 guests: vec!["b".into(), "c".into()],
