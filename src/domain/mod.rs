@@ -1,12 +1,21 @@
 //! The pure core: everything here is deterministic and free of I/O, so the
 //! same code serves live updates, full replay and what-if previews.
 //!
-//! Layers, bottom up (imports only point down): event, time, rules, org,
-//! membership, validate, timeline, credit, cells, score (facade), winner, ranking, contest,
-//! projection, rows, commission, knowledge, quality, profile, competition, board, rules_view.
+//! It owns events, the organisation and its membership history, validation,
+//! point rules, scoring, boards, competitions, the loop (SLA, claims, leads,
+//! matrix, customers, team selling, deliveries) and the practice figures
+//! (commission, knowledge, lead quality). It imports nothing of the crate
+//! outside `domain/`, knows no JSON, HTTP or disk, and returns typed values.
+//!
+//! Roughly bottom up: event, time, rules, org, membership, validate,
+//! timeline, credit, cells, score (facade), winner, ranking, contest,
+//! projection, then the read models: rows, lead_stats, collaboration,
+//! profile, leads, matrix, customers, delivery, commission, knowledge,
+//! quality, competition, board, rules_view.
 
 pub mod board;
 pub mod cells;
+pub mod collaboration;
 pub mod commission;
 pub mod competition;
 pub mod contest;
@@ -15,6 +24,7 @@ pub mod customers;
 pub mod delivery;
 pub mod event;
 pub mod knowledge;
+pub mod lead_stats;
 pub mod leads;
 pub mod matrix;
 pub mod membership;

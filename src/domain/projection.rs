@@ -5,6 +5,10 @@
 //! a [`Scoreboard`] that can be rebuilt from the interned facts alone, which
 //! is how retroactive rules and what-if previews re-score history without
 //! reading the disk.
+//!
+//! Over 500 lines on purpose: `apply` and `void` are one concern (what an
+//! envelope does to every index), and splitting them would hide the order
+//! in which credits are taken back and given again.
 
 use std::sync::Arc;
 
