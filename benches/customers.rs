@@ -9,25 +9,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use crossboard::domain::customers::Reach;
-use crossboard::domain::Projection;
-use crossboard::synth::{Synth, SynthConfig};
-
-fn events() -> u64 {
-    std::env::var("CROSSBOARD_BENCH_EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000)
-}
 
 fn bench(c: &mut Criterion) {
-    let cfg = SynthConfig {
-        events: events(),
-        ..SynthConfig::default()
-    };
-    let mut p = Projection::new(chrono_tz::Europe::Stockholm);
-    for env in Synth::new(cfg) {
-        p.apply(&env);
-    }
+    let (p, _end) = crossboard::synth::projection(crossboard::synth::bench_events());
     let n = p.seq();
     let customers = &p.customers;
     let busiest = (0..customers.list.len() as u32)

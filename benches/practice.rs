@@ -15,13 +15,6 @@ use crossboard::domain::time::{from_micros, Window, WindowKind};
 use crossboard::domain::Projection;
 use crossboard::synth::{Synth, SynthConfig};
 
-fn events() -> u64 {
-    std::env::var("CROSSBOARD_BENCH_EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000)
-}
-
 /// A session by the seller of `env`'s seq, to the next division, with up
 /// to two attendees found among a few sellers.
 fn session(p: &Projection, i: u64, at: i64) -> Option<Event> {
@@ -50,7 +43,7 @@ fn session(p: &Projection, i: u64, at: i64) -> Option<Event> {
 
 fn build() -> (Projection, chrono::DateTime<chrono::Utc>) {
     let cfg = SynthConfig {
-        events: events(),
+        events: crossboard::synth::bench_events(),
         ..SynthConfig::default()
     };
     let end = from_micros(cfg.start_us + cfg.span_us - 1);

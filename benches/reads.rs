@@ -7,27 +7,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use crossboard::domain::board::{self, BoardKind, BoardSpec};
-use crossboard::domain::time::{from_micros, Window, WindowKind};
-use crossboard::domain::Projection;
-use crossboard::synth::{Synth, SynthConfig};
-
-fn events() -> u64 {
-    std::env::var("CROSSBOARD_BENCH_EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000)
-}
+use crossboard::domain::time::{Window, WindowKind};
 
 fn bench(c: &mut Criterion) {
-    let cfg = SynthConfig {
-        events: events(),
-        ..SynthConfig::default()
-    };
-    let end = from_micros(cfg.start_us + cfg.span_us - 1);
-    let mut p = Projection::new(chrono_tz::Europe::Stockholm);
-    for env in Synth::new(cfg) {
-        p.apply(&env);
-    }
+    let (p, end) = crossboard::synth::projection(crossboard::synth::bench_events());
     let n = p.seq();
     let mut g = c.benchmark_group("reads");
     g.sample_size(10);

@@ -431,6 +431,31 @@ impl Iterator for Synth {
 }
 
 /// All envelopes of a synthetic log, in seq order.
+/// How many events a benchmark folds: `CROSSBOARD_BENCH_EVENTS`, else the
+/// DESIGN's 1,000,000.
+pub fn bench_events() -> u64 {
+    std::env::var("CROSSBOARD_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+/// The default synthetic organisation (10,000 sellers) with `events`
+/// events folded into a projection, and the last instant of its span: the
+/// setup every read benchmark shares, so their figures describe one log.
+pub fn projection(events: u64) -> (crate::domain::Projection, chrono::DateTime<chrono::Utc>) {
+    let cfg = SynthConfig {
+        events,
+        ..SynthConfig::default()
+    };
+    let end = crate::domain::time::from_micros(cfg.start_us + cfg.span_us - 1);
+    let mut p = crate::domain::Projection::new(chrono_tz::Europe::Stockholm);
+    for env in Synth::new(cfg) {
+        p.apply(&env);
+    }
+    (p, end)
+}
+
 /// Writes a synthetic log straight into a fresh data dir, through the
 /// store in writer-sized batches, for the scale examples: a million events
 /// take seconds this way instead of minutes over HTTP.
