@@ -23,6 +23,25 @@ use crate::wire::fields::{parse_time, Fields};
 use crate::wire::rules::rules_member;
 use crate::writer::Append;
 
+/// The body publish and preview share: `rules`, and when they take effect
+/// (`retroactive`, default false; else `effective_from`, default now, at
+/// most a year ahead).
+fn rules_and_mode(
+    body: &Value,
+    now: i64,
+) -> Result<(crate::domain::rules::RuleSet, bool, i64), ApiError> {
+    let mut f = Fields::new(body, "")?;
+    let rules = rules_member(&mut f, "rules")?
+        .ok_or_else(|| ApiError::field("rules", "missing_field", "rules is required"))?;
+    let retroactive = f.bool("retroactive")?.unwrap_or(false);
+    let effective_from = match f.take("effective_from") {
+        None | Some(Value::Null) => now,
+        Some(v) => parse_time(v, "effective_from", now + 365 * 86_400_000_000)?,
+    };
+    f.finish()?;
+    Ok((rules, retroactive, effective_from))
+}
+
 pub fn routes() -> Router<Api> {
     Router::new()
         .route("/api/v1/rules", get(get_rules).put(put_rules))
@@ -66,15 +85,7 @@ async fn put_rules(
         };
     let body = json_body(&headers, body)?;
     let now = micros(Utc::now());
-    let mut f = Fields::new(&body, "")?;
-    let rules = rules_member(&mut f, "rules")?
-        .ok_or_else(|| ApiError::field("rules", "missing_field", "rules is required"))?;
-    let retroactive = f.bool("retroactive")?.unwrap_or(false);
-    let effective_from = match f.take("effective_from") {
-        None | Some(Value::Null) => now,
-        Some(v) => parse_time(v, "effective_from", now + 365 * 86_400_000_000)?,
-    };
-    f.finish()?;
+    let (rules, retroactive, effective_from) = rules_and_mode(&body, now)?;
     let current = api.shared.projection.read().rules_version;
     if expected != current {
         return Err(stale(current));
@@ -141,18 +152,9 @@ async fn preview(
         }
     };
     let body = json_body(&headers, body)?;
-    let now = micros(Utc::now());
-    let mut f = Fields::new(&body, "")?;
-    let draft = rules_member(&mut f, "rules")?
-        .ok_or_else(|| ApiError::field("rules", "missing_field", "rules is required"))?;
-    // The same default as publishing, so a preview shows what a publish
-    // with the same body would do.
-    let retroactive = f.bool("retroactive")?.unwrap_or(false);
-    let effective_from = match f.take("effective_from") {
-        None | Some(Value::Null) => now,
-        Some(v) => parse_time(v, "effective_from", now + 365 * 86_400_000_000)?,
-    };
-    f.finish()?;
+    // The same body and defaults as publishing, so a preview shows what a
+    // publish with the same body would do.
+    let (draft, retroactive, effective_from) = rules_and_mode(&body, micros(Utc::now()))?;
     let p = api.shared.projection.read();
     let window = Window::containing(kind, at, p.tz);
     let scored = draft_scoreboard(&p, draft, retroactive, effective_from, &window);
