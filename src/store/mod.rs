@@ -1,5 +1,7 @@
 //! The durable log on sled. The only module that knows sled exists, so
-//! another engine could take its place without touching the domain.
+//! another engine could take its place without touching the domain. It
+//! imports only `domain` (the envelope it stores); everything else reads
+//! and writes the log through it.
 //!
 //! Layout, all in one tree so that a batch is atomic:
 //! `c` + first seq (u64 big-endian) → a chunk of up to [`CHUNK_EVENTS`]
