@@ -175,9 +175,14 @@ async fn burst(
             out
         }));
     }
+    // The lead's client is built and connected before anything starts:
+    // building one loads the TLS trust store, which under load took longer
+    // than the head start below and let the burst overtake the lead.
+    let lead_client = common::client();
+    let _ = lead_client.get(format!("{base}/healthz")).send().await;
     ready.wait().await;
     let lead = tokio::spawn(async move {
-        let (code, body) = common::post(&common::client(), &url, &meeting("lead")).await;
+        let (code, body) = common::post(&lead_client, &url, &meeting("lead")).await;
         vec![("lead".to_string(), (code, body["seq"].as_u64()))]
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
