@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::domain::competition::CompetitionView;
 use crate::domain::projection::Projection;
-use crate::domain::time::{Window, WindowView};
+use crate::domain::time::WindowView;
 
 pub use crate::domain::profile::{
     collaboration, collaboration_points, lead_stats, pending_points, profile, recent_credits,
@@ -96,7 +96,7 @@ pub fn render(
     spec: &BoardSpec,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Option<Frame> {
-    let window = Window::containing(spec.window, at, p.tz);
+    let window = p.window(spec.window, at);
     let limit = spec.limit.unwrap_or(usize::MAX);
     let (top, scoring) = match &spec.kind {
         BoardKind::Sellers => {
@@ -347,7 +347,7 @@ mod tests {
         for i in 0..300 {
             meetings(&mut p, &format!("s{i:05}"), (i * 7919) % 5);
         }
-        let window = Window::containing(WindowKind::Week, noon(), p.tz);
+        let window = crate::domain::time::Window::containing(WindowKind::Week, noon(), p.tz);
         let full = seller_board(&p, &p.score, &window);
         let zeros = full.iter().filter(|r| r.points == 0).count();
         assert!(zeros > 0 && zeros < 300);

@@ -20,7 +20,8 @@ use crate::domain::rules::{ScoreKind, KIND_COUNT};
 use crate::domain::time::{Day, Window};
 use crate::domain::timeline::Timeline;
 
-type Kinds = [i64; KIND_COUNT];
+/// Points by kind, indexed by [`ScoreKind::index`].
+pub type Kinds = [i64; KIND_COUNT];
 
 /// One credit of a kind that is capped on its day, kept whole so the cap
 /// can be re-applied in business-time order when anything changes.
@@ -291,6 +292,48 @@ impl Scoreboard {
             }
         });
         out
+    }
+
+    /// Calls `f` with each (day, seller, division) cell's capped points by
+    /// kind over local days `[from, to)`, in day order.
+    pub fn each_cell(
+        &self,
+        from: Day,
+        to: Day,
+        mut f: impl FnMut(Day, SellerIx, DivisionIx, &Kinds),
+    ) {
+        if from >= to {
+            return;
+        }
+        for (day, cells) in self.days.range(from..to) {
+            for (s, cell) in cells {
+                cell.each(|d, k| f(*day, *s, d, k));
+            }
+        }
+    }
+
+    /// Like [`Scoreboard::each_cell`] for one seller: a lookup per day
+    /// instead of a walk over everyone.
+    pub fn each_seller_cell(
+        &self,
+        seller: SellerIx,
+        from: Day,
+        to: Day,
+        mut f: impl FnMut(Day, DivisionIx, &Kinds),
+    ) {
+        if from >= to {
+            return;
+        }
+        for (day, cells) in self.days.range(from..to) {
+            if let Some(cell) = cells.get(&seller) {
+                cell.each(|d, k| f(*day, d, k));
+            }
+        }
+    }
+
+    /// The first local day with any points, if any.
+    pub fn first_day(&self) -> Option<Day> {
+        self.days.keys().next().copied()
     }
 
     /// How many (day, seller) cells hold points: the size of the board in

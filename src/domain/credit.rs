@@ -85,6 +85,13 @@ pub enum Fact {
         audience_division: DivisionIx,
         attendees: Box<[(SellerIx, DivisionIx)]>,
     },
+    /// `from` thanked `to`; divisions as at the kudos.
+    Kudos {
+        from: SellerIx,
+        from_division: DivisionIx,
+        to: SellerIx,
+        to_division: DivisionIx,
+    },
 }
 
 /// A fact with its time and void flag; the projection keeps one per seq.
@@ -401,6 +408,16 @@ pub fn credits(
                 push(*s, *d, ScoreKind::CustomerEvent, r.customer_event_seller);
             }
         }
+        Fact::Kudos {
+            from,
+            to,
+            to_division,
+            ..
+        } => {
+            if kudos_within_limit(seq, rec.at_us, *from, facts, org, r) {
+                push(*to, *to_division, ScoreKind::Kudos, r.kudos.points);
+            }
+        }
         Fact::Delivery { order, status } => {
             if *status != DeliveryStatus::Delivered {
                 return;
@@ -410,6 +427,38 @@ pub fn credits(
             }
         }
     }
+}
+
+/// Whether the kudos at `seq` is among the first `kudos.weekly_limit` live
+/// kudos its giver gave in its local week (business time, then seq): the
+/// append refuses one over the limit, and this keeps the limit true for
+/// imports, back-dated entries and a lowered limit too. A void of an
+/// earlier kudos lets a later one count.
+fn kudos_within_limit(
+    seq: u64,
+    at_us: i64,
+    from: SellerIx,
+    facts: &impl Facts,
+    org: &Org,
+    r: &crate::domain::rules::RuleSet,
+) -> bool {
+    let Some(week) = facts
+        .fact(seq)
+        .map(|f| crate::domain::time::week_of_day(f.day))
+    else {
+        return false;
+    };
+    let earlier = org
+        .kudos_of(from)
+        .iter()
+        .filter_map(|s| facts.fact(*s).map(|f| (f, *s)))
+        .filter(|(f, s)| {
+            !f.voided
+                && crate::domain::time::week_of_day(f.day) == week
+                && (f.at_us, *s) < (at_us, seq)
+        })
+        .count();
+    (earlier as i64) < r.kudos.weekly_limit
 }
 
 /// Who earns the delivered bonus for the report at `seq` on `order`: the

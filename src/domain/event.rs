@@ -227,6 +227,52 @@ pub enum Event {
         attendees: Vec<String>,
         note: Option<String>,
     },
+    /// Peer recognition: `from` thanks `to`, optionally for the event at
+    /// `seq`. Points to the receiver, within the giver's weekly limit.
+    KudosGiven {
+        from: String,
+        to: String,
+        reason: String,
+        seq: Option<u64>,
+    },
+    /// A head-to-head challenge: seller against seller (a seller issues it
+    /// as themselves), or division against division (a leader issues it).
+    /// `metric` is a [`crate::domain::metric::Metric`] name; the period is
+    /// counted in whole local days, like boards.
+    ChallengeIssued {
+        id: String,
+        challenger: String,
+        opponent: String,
+        metric: String,
+        start: i64,
+        end: i64,
+        stake: Option<String>,
+    },
+    /// The opponent's answer; only they (a leader, for a division) answer.
+    ChallengeAccepted {
+        id: String,
+        by: String,
+    },
+    ChallengeDeclined {
+        id: String,
+        by: String,
+    },
+    /// A goal for a division (or `"org"`): `value` of `metric` between
+    /// `start` and `end`. Setting an id again replaces the goal.
+    TargetSet {
+        id: String,
+        division: String,
+        metric: String,
+        value: i64,
+        start: i64,
+        end: i64,
+    },
+    /// An ISO week (`2026-W52`) the org takes off: it neither counts toward
+    /// a streak nor breaks one.
+    HolidayDeclared {
+        week: String,
+        name: String,
+    },
 }
 
 /// When the customer of a lead means to buy.
@@ -352,6 +398,12 @@ impl Event {
             Event::OrderDelivered { .. } => "order_delivered",
             Event::LeadClaimed { .. } => "lead_claimed",
             Event::KnowledgeShared { .. } => "knowledge_shared",
+            Event::KudosGiven { .. } => "kudos_given",
+            Event::ChallengeIssued { .. } => "challenge_issued",
+            Event::ChallengeAccepted { .. } => "challenge_accepted",
+            Event::ChallengeDeclined { .. } => "challenge_declined",
+            Event::TargetSet { .. } => "target_set",
+            Event::HolidayDeclared { .. } => "holiday_declared",
         }
     }
 
@@ -371,6 +423,7 @@ impl Event {
                 | Event::CustomerEvent { .. }
                 | Event::OrderDelivered { .. }
                 | Event::LeadClaimed { .. }
+                | Event::KudosGiven { .. }
         )
     }
 }

@@ -13,8 +13,10 @@
 //! profile, leads, matrix, customers, delivery, commission, knowledge,
 //! quality, competition, board, rules_view.
 
+pub mod achievements;
 pub mod board;
 pub mod cells;
+pub mod challenges;
 pub mod collaboration;
 pub mod commission;
 pub mod competition;
@@ -23,11 +25,14 @@ pub mod credit;
 pub mod customers;
 pub mod delivery;
 pub mod event;
+pub mod game;
+pub mod game_rules;
 pub mod knowledge;
 pub mod lead_stats;
 pub mod leads;
 pub mod matrix;
 pub mod membership;
+pub mod metric;
 pub mod org;
 pub mod pairs;
 pub mod profile;
@@ -38,7 +43,9 @@ pub mod rows;
 pub mod rules;
 pub mod rules_view;
 pub mod score;
+pub mod seasons;
 pub mod sla;
+pub mod tally;
 pub mod team;
 pub mod time;
 pub mod timeline;
@@ -50,5 +57,7 @@ pub use projection::Projection;
 pub use rules::RuleSet;
 pub use validate::Context;
 
+#[cfg(test)]
+mod game_tests;
 #[cfg(test)]
 mod loop_tests;

@@ -21,6 +21,9 @@ pub type OrderIx = u32;
 pub struct Division {
     pub id: String,
     pub name: String,
+    /// Business time of `division_created`: a lead given before a division
+    /// existed could not have reached it ("bridge builder").
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -204,6 +207,9 @@ pub struct Org {
     /// Seqs of `knowledge_shared` events, in log order: the knowledge
     /// figures read these instead of scanning the whole log.
     pub knowledge: Vec<u64>,
+    /// Seqs of the kudos each seller gave (voided ones too): the weekly
+    /// limit reads these.
+    kudos: HashMap<SellerIx, Vec<u64>>,
     division_ix: HashMap<Key, DivisionIx>,
     seller_ix: HashMap<Key, SellerIx>,
     lead_ix: HashMap<Key, LeadIx>,
@@ -265,6 +271,7 @@ impl Org {
                     self.divisions.push(Division {
                         id: id.clone(),
                         name: name.clone(),
+                        created_at: at_us,
                     });
                 }
             }
@@ -411,6 +418,11 @@ impl Org {
                 }
             }
             Event::KnowledgeShared { .. } => self.knowledge.push(seq),
+            Event::KudosGiven { from, .. } => {
+                if let Some(s) = self.seller(from) {
+                    self.kudos.entry(s).or_default().push(seq);
+                }
+            }
             Event::JointVisit { .. }
             | Event::MastermindHeld { .. }
             | Event::CustomerEvent { .. }
@@ -419,8 +431,18 @@ impl Org {
             | Event::RulesPublished { .. }
             | Event::CompetitionCreated { .. }
             | Event::CompetitionCreatedWithGrace { .. }
-            | Event::CompetitionClosed { .. } => {}
+            | Event::CompetitionClosed { .. }
+            | Event::ChallengeIssued { .. }
+            | Event::ChallengeAccepted { .. }
+            | Event::ChallengeDeclined { .. }
+            | Event::TargetSet { .. }
+            | Event::HolidayDeclared { .. } => {}
         }
+    }
+
+    /// The seqs of the kudos `seller` gave, in log order.
+    pub fn kudos_of(&self, seller: SellerIx) -> &[u64] {
+        self.kudos.get(&seller).map_or(&[][..], Vec::as_slice)
     }
 
     /// Takes back the claim at `seq` on `lead` (its void): the lead is

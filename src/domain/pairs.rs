@@ -20,6 +20,11 @@ pub fn pair_of(org: &Org, event: &Event) -> Option<(SellerIx, SellerIx)> {
             from,
             to_seller: Some(to),
             ..
+        }
+        | Event::LeadGivenQualified {
+            from,
+            to_seller: Some(to),
+            ..
         } => org.seller(from).zip(org.seller(to)),
         Event::LeadClaimed { lead, by } => org
             .lead(lead)

@@ -20,7 +20,7 @@ use crate::domain::event::{Envelope, Event};
 use crate::domain::org::{LeadIx, Org, Rejection, SeqInfo};
 use crate::domain::rules::RuleSet;
 use crate::domain::score::{Fact, FactRec, Scoreboard, Timeline};
-use crate::domain::time::day_index;
+use crate::domain::time::{day_index, Window, WindowKind};
 use crate::domain::validate::Context;
 
 /// Longest grace period a competition may have: a quarter.
@@ -39,6 +39,9 @@ pub struct Projection {
     /// Customer memory (white space and timelines), see
     /// [`crate::domain::customers`].
     pub customers: Customers,
+    /// Challenges, targets, holidays, seasons and the per-seller index the
+    /// game reads (see [`crate::domain::game`]).
+    pub game: crate::domain::game::Game,
 }
 
 impl Projection {
@@ -51,6 +54,7 @@ impl Projection {
             rules_version: 0,
             competitions: Vec::new(),
             customers: Customers::default(),
+            game: crate::domain::game::Game::default(),
         }
     }
 
@@ -61,6 +65,18 @@ impl Projection {
 
     pub fn rules(&self) -> &RuleSet {
         self.score.timeline.current()
+    }
+
+    /// The window of `kind` containing `at`, with `season` resolved to the
+    /// rule set's season length (the window still says `season`).
+    pub fn window(&self, kind: WindowKind, at: chrono::DateTime<chrono::Utc>) -> Window {
+        let real = match kind {
+            WindowKind::Season => self.rules().season_kind(),
+            k => k,
+        };
+        let mut w = Window::containing(real, at, self.tz);
+        w.kind = kind;
+        w
     }
 
     pub fn seq_info(&self, seq: u64) -> Option<SeqInfo> {
@@ -166,6 +182,12 @@ impl Projection {
                     })?;
                 }
             }
+            Event::KudosGiven { .. }
+            | Event::ChallengeIssued { .. }
+            | Event::ChallengeAccepted { .. }
+            | Event::ChallengeDeclined { .. }
+            | Event::TargetSet { .. }
+            | Event::HolidayDeclared { .. } => crate::domain::game::check(self, event, ctx)?,
             Event::CompetitionClosed { id } => match self.competition(id) {
                 None => {
                     return Err(Rejection::invalid(
@@ -202,6 +224,12 @@ impl Projection {
             let at = c.auto_close_us();
             c.freeze(&self.org, at, last);
         }
+        // Challenges and seasons freeze by the same rule, before this
+        // event counts.
+        if self.game.next_freeze <= env.recorded_at {
+            crate::domain::challenges::freeze_ended(self, env.recorded_at);
+        }
+        crate::domain::seasons::on_record(self, env.recorded_at);
         // Feedback and orders change what the other events on their lead
         // earn (first report, won bonus waiting for an order): take the
         // lead's credits back now and give them again once this is in.
@@ -225,6 +253,8 @@ impl Projection {
         if let Some(rec) = self.facts.last() {
             self.customers.apply(seq, &env.event, &rec.fact, &self.org);
         }
+        crate::domain::game::index(self, seq);
+        crate::domain::game::declare(self, env);
         for s in &group {
             self.score_change(*s, true);
         }
@@ -355,6 +385,11 @@ impl Projection {
                 .org
                 .order(order)
                 .map(|o| self.org.orders[o as usize].deliveries.clone()),
+            // The weekly kudos limit: a new one can take the place of a
+            // later-dated one that counted.
+            Event::KudosGiven { from, .. } => {
+                self.org.seller(from).map(|s| self.org.kudos_of(s).to_vec())
+            }
             _ => None,
         }
     }
@@ -474,6 +509,15 @@ impl Projection {
                 },
                 None => Fact::Other,
             },
+            Event::KudosGiven { from, to, .. } => match (org.seller(from), org.seller(to)) {
+                (Some(f), Some(t)) => Fact::Kudos {
+                    from: f,
+                    from_division: div(f),
+                    to: t,
+                    to_division: div(t),
+                },
+                _ => Fact::Other,
+            },
             Event::KnowledgeShared {
                 presenter,
                 audience_division,
@@ -548,6 +592,7 @@ impl Projection {
                     group.extend_from_slice(&o.deliveries);
                 }
             }
+            Fact::Kudos { from, .. } => group.extend_from_slice(self.org.kudos_of(*from)),
             _ => {}
         }
         // The lead's claims and the pairs it touched: a void passes the

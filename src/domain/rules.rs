@@ -10,6 +10,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::game_rules::{
+    default_achievements, default_levels, validate_achievements, validate_levels, validate_season,
+    AchievementRule, KudosRule, LevelRule, StreakRule,
+};
+use crate::domain::time::WindowKind;
+
 /// The kinds of points a seller can earn. A board's points are their sum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,9 +50,11 @@ pub enum ScoreKind {
     KnowledgePresented,
     /// Attending such a session.
     KnowledgeAttended,
+    /// Thanks from a colleague (`kudos_given`).
+    Kudos,
 }
 
-pub const KIND_COUNT: usize = 15;
+pub const KIND_COUNT: usize = 16;
 
 impl ScoreKind {
     pub const ALL: [ScoreKind; KIND_COUNT] = [
@@ -65,6 +73,7 @@ impl ScoreKind {
         ScoreKind::LeadMeeting,
         ScoreKind::KnowledgePresented,
         ScoreKind::KnowledgeAttended,
+        ScoreKind::Kudos,
     ];
 
     pub fn index(self) -> usize {
@@ -88,6 +97,7 @@ impl ScoreKind {
             ScoreKind::LeadMeeting => "lead_meeting",
             ScoreKind::KnowledgePresented => "knowledge_presented",
             ScoreKind::KnowledgeAttended => "knowledge_attended",
+            ScoreKind::Kudos => "kudos",
         }
     }
 }
@@ -163,6 +173,14 @@ pub struct RuleSet {
     /// Fewest leads in the window to appear on the quality board, so one
     /// lucky lead does not top it.
     pub quality_min_leads: i64,
+    /// The game (see [`crate::domain::game_rules`]): badges, levels by
+    /// all-time points, what makes a week count toward a streak, kudos,
+    /// and how long a season lasts (`month`, `quarter`, `year`).
+    pub achievements: Vec<AchievementRule>,
+    pub levels: Vec<LevelRule>,
+    pub streak: StreakRule,
+    pub kudos: KudosRule,
+    pub season: String,
 }
 
 /// Order points: `base + per_unit_points × ⌊amount in reference minor units
@@ -237,6 +255,11 @@ impl Default for RuleSet {
             knowledge_presenter: 10,
             knowledge_attendee: 3,
             quality_min_leads: 5,
+            achievements: default_achievements(),
+            levels: default_levels(),
+            streak: StreakRule::default(),
+            kudos: KudosRule::default(),
+            season: "quarter".into(),
         }
     }
 }
@@ -368,6 +391,24 @@ impl RuleSet {
                 return Err(err(&field, "must be a percentage from 0 to 100"));
             }
         }
+        if !(0..=1_000_000).contains(&self.kudos.points) {
+            return Err(err("kudos.points", "must be between 0 and 1000000"));
+        }
+        if !(0..=1_000).contains(&self.kudos.weekly_limit) {
+            return Err(err("kudos.weekly_limit", "must be between 0 and 1000"));
+        }
+        if !(1..=10_000).contains(&self.streak.min_activities) {
+            return Err(err("streak.min_activities", "must be between 1 and 10000"));
+        }
+        let game = validate_achievements(&self.achievements)
+            .and_then(|_| validate_levels(&self.levels))
+            .and_then(|_| validate_season(&self.season).map(|_| ()));
+        if let Err((field, message)) = game {
+            return Err(RuleError {
+                message: format!("{field} {message}"),
+                field,
+            });
+        }
         for (kind, cap) in &self.daily_caps {
             if *cap < 0 {
                 return Err(err(
@@ -433,6 +474,12 @@ impl RuleSet {
     /// The giver's share of `order_points`, rounded down.
     pub fn giver_share(&self, order_points: i64) -> i64 {
         order_points.saturating_mul(self.giver_share_pct) / 100
+    }
+
+    /// How long a season lasts; a quarter unless the set names a valid one
+    /// (validation refuses any other).
+    pub fn season_kind(&self) -> WindowKind {
+        validate_season(&self.season).unwrap_or(WindowKind::Quarter)
     }
 
     /// The daily cap for a kind, if any.

@@ -51,6 +51,28 @@ pub fn day_index(us: i64, tz: Tz) -> Day {
     )
 }
 
+/// The Monday (local day) that begins the ISO week of `day`. Day 0,
+/// 1970-01-01, was a Thursday.
+pub fn week_of_day(day: Day) -> Day {
+    day - (day + 3).rem_euclid(7)
+}
+
+/// The Monday of an ISO week written `2026-W52`, when it is one.
+pub fn parse_iso_week(s: &str) -> Option<Day> {
+    let (year, week) = s.split_once("-W")?;
+    if year.len() != 4 || week.len() != 2 {
+        return None;
+    }
+    let (year, week) = (year.parse::<i32>().ok()?, week.parse::<u32>().ok()?);
+    NaiveDate::from_isoywd_opt(year, week, chrono::Weekday::Mon).map(date_to_day)
+}
+
+/// The `2026-W52` name of the ISO week that `monday` begins.
+pub fn iso_week_name(monday: Day) -> String {
+    let w = day_to_date(monday).iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
 /// The UTC instant at which local `date` begins in `tz`.
 ///
 /// Where a DST gap swallows midnight (some zones switch at 00:00), the day
@@ -78,16 +100,20 @@ pub enum WindowKind {
     Quarter,
     Year,
     All,
+    /// The rule set's season (`rules.season`); resolved by
+    /// `Projection::window`, and a quarter where no rules are at hand.
+    Season,
 }
 
 impl WindowKind {
-    pub const ALL: [WindowKind; 6] = [
+    pub const ALL: [WindowKind; 7] = [
         WindowKind::Day,
         WindowKind::Week,
         WindowKind::Month,
         WindowKind::Quarter,
         WindowKind::Year,
         WindowKind::All,
+        WindowKind::Season,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +124,7 @@ impl WindowKind {
             WindowKind::Quarter => "quarter",
             WindowKind::Year => "year",
             WindowKind::All => "all",
+            WindowKind::Season => "season",
         }
     }
 
@@ -141,7 +168,7 @@ impl Window {
                 let first = first_of_month(local.year(), local.month());
                 (first, add_months(first, 1))
             }
-            WindowKind::Quarter => {
+            WindowKind::Quarter | WindowKind::Season => {
                 let q_month = (local.month0() / 3) * 3 + 1;
                 let first = first_of_month(local.year(), q_month);
                 (first, add_months(first, 3))
@@ -157,6 +184,18 @@ impl Window {
             end_day: date_to_day(next),
             start: Some(local_midnight(first, tz)),
             end: Some(local_midnight(next, tz)),
+        }
+    }
+
+    /// The local days `[start_day, end_day)`, without instants: for
+    /// periods that are not calendar windows (challenges, targets).
+    pub fn days(start_day: Day, end_day: Day) -> Window {
+        Window {
+            kind: WindowKind::All,
+            start_day,
+            end_day,
+            start: None,
+            end: None,
         }
     }
 
@@ -249,6 +288,29 @@ mod tests {
         let first = day_index(micros(utc("2026-10-25T00:30:00Z")), STO);
         let second = day_index(micros(utc("2026-10-25T01:30:00Z")), STO);
         assert_eq!(first, second);
+    }
+
+    #[test]
+    fn iso_weeks_by_name_and_day() {
+        let monday = parse_iso_week("2026-W01").unwrap();
+        assert_eq!(
+            day_to_date(monday),
+            NaiveDate::from_ymd_opt(2025, 12, 29).unwrap()
+        );
+        assert_eq!(iso_week_name(monday), "2026-W01");
+        for d in monday..monday + 7 {
+            assert_eq!(week_of_day(d), monday);
+        }
+        assert_eq!(week_of_day(monday + 7), monday + 7);
+        assert_eq!(week_of_day(monday - 1), monday - 7);
+        assert_eq!(parse_iso_week("2025-W53"), None, "2025 has 52 ISO weeks");
+        assert!(
+            parse_iso_week("2026-W53").is_some(),
+            "2026 begins on a Thursday"
+        );
+        for bad in ["2026-52", "2026-W5", "26-W05", "2026-Wxx", ""] {
+            assert_eq!(parse_iso_week(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -266,12 +266,37 @@ impl Org {
             Event::MastermindHeld { .. }
             | Event::CustomerEvent { .. }
             | Event::OrderDelivered { .. } => self.check_team(event, at, seqs)?,
-            // Rules and competitions are checked by the projection, which
-            // knows the rule versions and competitions.
+            Event::KudosGiven { from, to, seq, .. } => {
+                let f = self.active_seller(from, "data.from")?;
+                let t = self.active_seller(to, "data.to")?;
+                if f == t {
+                    return Err(Rejection::invalid(
+                        "kudos_to_self",
+                        "data.to",
+                        "kudos go to a colleague, never to oneself",
+                    ));
+                }
+                if let Some(seq) = seq {
+                    if seqs(*seq).is_none_or(|i| !i.activity || i.voided) {
+                        return Err(Rejection::invalid(
+                            "unknown_seq",
+                            "data.seq",
+                            format!("there is no live activity with seq {seq} to thank for"),
+                        ));
+                    }
+                }
+            }
+            // Rules, competitions and the game's leadership events are
+            // checked by the projection, which knows their state.
             Event::RulesPublished { .. }
             | Event::CompetitionCreated { .. }
             | Event::CompetitionCreatedWithGrace { .. }
-            | Event::CompetitionClosed { .. } => {}
+            | Event::CompetitionClosed { .. }
+            | Event::ChallengeIssued { .. }
+            | Event::ChallengeAccepted { .. }
+            | Event::ChallengeDeclined { .. }
+            | Event::TargetSet { .. }
+            | Event::HolidayDeclared { .. } => {}
         }
         Ok(())
     }

@@ -73,7 +73,11 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/collaboration"
             | "/api/v1/matrix"
             | "/api/v1/boards/quality"
-            | "/api/v1/knowledge",
+            | "/api/v1/knowledge"
+            | "/api/v1/challenges"
+            | "/api/v1/challenges/{id}"
+            | "/api/v1/targets"
+            | "/api/v1/hall-of-fame",
         ) => Access::Board,
         (
             true,
@@ -215,6 +219,13 @@ pub fn may_append(who: &Identity, event: &Event) -> Result<(), ApiError> {
             ("data.from", from)
         }
         Event::KnowledgeShared { presenter, .. } => ("data.presenter", presenter),
+        Event::KudosGiven { from, .. } => ("data.from", from),
+        // A seller challenges only as themselves, and answers only their
+        // own challenges; division against division is a leader's game.
+        Event::ChallengeIssued { challenger, .. } => ("data.challenger", challenger),
+        Event::ChallengeAccepted { by, .. } | Event::ChallengeDeclined { by, .. } => {
+            ("data.by", by)
+        }
         Event::LeadFeedback { by, .. } | Event::LeadClaimed { by, .. } => ("data.by", by),
         Event::MeetingHeld { seller, .. } => ("data.seller", seller),
         Event::OrderClosed { seller, .. } => ("data.seller", seller),

@@ -8,7 +8,6 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::domain::board::{self, BoardSpec};
-use crate::domain::time::Window;
 use crate::http::query::{board_kind, limit_param, window_params, zeros_param};
 use crate::http::{read_json, Api};
 use crate::wire::body::{params, Params};
@@ -56,7 +55,7 @@ async fn get_seller(
             .org
             .seller(&id)
             .ok_or_else(|| ApiError::not_found(format!("there is no seller '{id}'")))?;
-        let window = Window::containing(kind, at, p.tz);
+        let window = p.window(kind, at);
         let profile = board::profile(
             p,
             s,
@@ -64,6 +63,12 @@ async fn get_seller(
             crate::domain::time::micros(chrono::Utc::now()),
         );
         let mut v = serde_json::to_value(profile).unwrap_or_default();
+        let trophies = crate::domain::achievements::trophies(
+            p,
+            s,
+            crate::domain::time::micros(chrono::Utc::now()),
+        );
+        crate::wire::game::add_trophies(&mut v, &trophies);
         v["window"] = serde_json::to_value(window.view()).unwrap_or_default();
         v["seq"] = p.seq().into();
         Ok(v)
@@ -101,7 +106,7 @@ async fn get_collaboration(State(api): State<Api>, q: Params) -> Result<Response
     let q = params(q)?;
     let (kind, at) = window_params(&q)?;
     read_json(&api, move |p| {
-        let window = Window::containing(kind, at, p.tz);
+        let window = p.window(kind, at);
         Ok(board::collaboration(
             p,
             &window,

@@ -18,7 +18,7 @@ use crate::domain::time::micros;
 use crate::http::Api;
 use crate::wire::body::json_body;
 use crate::wire::error::ApiError;
-use crate::wire::fields::{parse_time, Fields, MAX_ID};
+use crate::wire::fields::{Fields, FAR_FUTURE_US, MAX_ID};
 use crate::wire::rules::rules_member;
 use crate::writer::Append;
 
@@ -28,9 +28,6 @@ pub fn routes() -> Router<Api> {
         .route("/api/v1/competitions/{id}", get(show))
         .route("/api/v1/competitions/{id}/close", post(close))
 }
-
-/// Competitions may be planned far ahead; only absurd dates are refused.
-const FAR_FUTURE_US: i64 = 10 * 365 * 86_400_000_000;
 
 async fn create(
     State(api): State<Api>,
@@ -43,16 +40,9 @@ async fn create(
     let mut f = Fields::new(&body, "")?;
     let id = f.id("id")?;
     let name = f.string("name", 200)?;
-    let start = parse_time(
-        f.take("start").unwrap_or(&Value::Null),
-        "start",
-        now + FAR_FUTURE_US,
-    )?;
-    let end = parse_time(
-        f.take("end").unwrap_or(&Value::Null),
-        "end",
-        now + FAR_FUTURE_US,
-    )?;
+    // Competitions may be planned far ahead; only absurd dates are refused.
+    let start = f.time("start", now + FAR_FUTURE_US)?;
+    let end = f.time("end", now + FAR_FUTURE_US)?;
     let divisions = f.id_list("divisions")?;
     let per_seller = match f.take("scoring").and_then(Value::as_str) {
         None => false,

@@ -13,7 +13,7 @@ use chrono::Utc;
 use crate::domain::leads::{list_leads, LeadPage, LeadQuery, StatusFilter};
 use crate::domain::matrix::{matrix, Matrix};
 use crate::domain::rows::window_us;
-use crate::domain::time::{micros, Window, WindowKind};
+use crate::domain::time::{micros, WindowKind};
 use crate::http::query::{u64_param, window_params};
 use crate::http::Api;
 use crate::tokens::Identity;
@@ -40,8 +40,8 @@ fn window_of(q: &HashMap<String, String>, api: &Api) -> Result<(i64, i64), ApiEr
     if !q.contains_key("window") {
         kind = WindowKind::All;
     }
-    let tz = api.shared.projection.read().tz;
-    Ok(window_us(&Window::containing(kind, at, tz)))
+    let window = api.shared.projection.read().window(kind, at);
+    Ok(window_us(&window))
 }
 
 async fn get_leads(
@@ -117,6 +117,6 @@ async fn get_matrix(State(api): State<Api>, q: Params) -> Result<Json<Matrix>, A
     let q = params(q)?;
     let (kind, at) = window_params(&q)?;
     let p = api.shared.projection.read();
-    let (from_us, to_us) = window_us(&Window::containing(kind, at, p.tz));
+    let (from_us, to_us) = window_us(&p.window(kind, at));
     Ok(Json(matrix(&p, from_us, to_us, micros(Utc::now()))))
 }

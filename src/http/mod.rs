@@ -15,6 +15,7 @@ pub mod competitions;
 pub mod customers;
 pub mod errors;
 pub mod events;
+pub mod game;
 pub mod guard;
 pub mod leads;
 pub mod listen;
@@ -73,6 +74,7 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .merge(practice::routes())
         .merge(rules::routes())
         .merge(competitions::routes())
+        .merge(game::routes())
         .merge(customers::routes())
         .merge(transfer::routes())
         .merge(metrics::routes())

@@ -64,6 +64,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
         create_competition, list_competitions, get_competition, close_competition,
         list_webhooks, create_webhook, delete_webhook, live,
         list_customers, get_customer,
+        list_challenges, get_challenge, list_targets, hall_of_fame,
         page_index, page_wall, page_me, page_log, page_admin, favicon, asset,
     ),
     components(schemas(
@@ -78,6 +79,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
         (name = "events", description = "The log: append, page, import and export"),
         (name = "boards", description = "Rankings, profiles and collaboration"),
         (name = "rules", description = "Point rules: read, preview, publish"),
+        (name = "game", description = "Challenges, targets and the hall of fame"),
         (name = "competitions", description = "Division competitions"),
         (name = "customers", description = "Customer memory: white space and timelines"),
         (name = "webhooks", description = "Celebrations posted to chat tools"),
@@ -197,6 +199,27 @@ pub enum EventType {
     /// `presenter`, `audience_division` (not the presenter's), `topic`,
     /// optional `attendees` (sellers of the audience division), `note`.
     KnowledgeShared,
+    /// `from`, `to` (never oneself), `reason`, optional `seq` of the event
+    /// thanked for: `rules.kudos.points` to `to`, at most
+    /// `rules.kudos.weekly_limit` per giver and local week (`data.from`).
+    KudosGiven,
+    /// `id`, `challenger`, `opponent` (two sellers, or two divisions by a
+    /// leader), `metric` (points, leads_given, feedback_given,
+    /// timely_feedback, joint_visits, meetings, orders, orders_from_leads,
+    /// order_value, lead_share_points, kudos_received, kudos_given,
+    /// masterminds_helped, knowledge_shared), `start`, `end` (RFC 3339;
+    /// whole local days count), optional `stake`.
+    ChallengeIssued,
+    /// `id`, `by`: the opponent only.
+    ChallengeAccepted,
+    /// `id`, `by`: the opponent only.
+    ChallengeDeclined,
+    /// Leader: `id` (setting it again replaces it), `division` or `"org"`,
+    /// `metric` (as challenges), `value` (> 0), `start`, `end`.
+    TargetSet,
+    /// Leader: `week` (ISO, `2026-W52`), `name`: the week neither counts
+    /// toward a streak nor breaks one.
+    HolidayDeclared,
 }
 
 /// An event to append. `data` depends on `type` (see the README's table).
@@ -225,6 +248,8 @@ pub enum WindowKind {
     Quarter,
     Year,
     All,
+    /// `rules.season`: a month, quarter (default) or year.
+    Season,
 }
 
 #[derive(ToSchema)]
@@ -537,9 +562,41 @@ fn list_sellers() {}
            ("window" = Option<WindowKind>, Query), ("at" = Option<String>, Query, format = DateTime)),
     responses((status = 200, description = "Points by kind, rank, leads, feedback rate, collaboration and commission \
 value, `lead_quality` (share of the seller's leads in the window that reached a meeting, or null) with \
-`lead_quality_counts: {leads, reached}`, and `knowledge: {presented, attended}`", body = Object)))]
+`lead_quality_counts: {leads, reached}`, `knowledge: {presented, attended}`, and the trophy case: `achievements: [{id, name, description, earned_at, seq}]` (under the rules in force; a voided event takes its badge back), `streak: {current, longest, this_week, needed}` (ISO weeks in the org's time zone; holiday weeks neither count nor break), `level: {level, name, points, next_at, next_name}` (all-time points)", body = Object)))]
 #[allow(dead_code)]
 fn get_seller() {}
+
+#[utoipa::path(get, path = "/api/v1/challenges", tag = "game",
+    params(("seller" = Option<String>, Query, description = "Only challenges this seller takes part in, \
+themselves or through their division")),
+    responses((status = 200, description = "`{challenges: [challenge]}`, newest first (at most 200), each as \
+`GET /api/v1/challenges/{id}`", body = Object)))]
+#[allow(dead_code)]
+fn list_challenges() {}
+
+#[utoipa::path(get, path = "/api/v1/challenges/{id}", tag = "game",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "`{id, status (issued, declined, expired, upcoming, running, closed), \
+challenger: {id, name, kind}, opponent, metric, start, end, stake, standings: [{id, name, points | value, rank}], \
+winner (an id, or null on a tie or when nobody scored), winners, tie}`. Standings once accepted; frozen by the \
+first event recorded after `end`.", body = Object)))]
+#[allow(dead_code)]
+fn get_challenge() {}
+
+#[utoipa::path(get, path = "/api/v1/targets", tag = "game",
+    responses((status = 200, description = "`{targets: [{id, division (or \"org\"), division_name, metric, \
+value, progress, percent, start, end, reached_at, reached_seq, set_seq}]}`; `reached_at` is the business time \
+of the event that reached `value`, or null", body = Object)))]
+#[allow(dead_code)]
+fn list_targets() {}
+
+#[utoipa::path(get, path = "/api/v1/hall-of-fame", tag = "game",
+    responses((status = 200, description = "`{season, seasons: [{kind, start, end, frozen, top_sellers: [{id, \
+name, points}], top_division: {id, name, points}}], lifetime_best: [{id, name, points, season: {start, end}}]}`, \
+newest season first. A season the server lived through is frozen by the first event recorded two days after \
+its end; older (imported) seasons are read as they stand (`frozen: false`).", body = Object)))]
+#[allow(dead_code)]
+fn hall_of_fame() {}
 
 #[utoipa::path(get, path = "/api/v1/divisions", tag = "boards",
     responses((status = 200, description = "`{divisions: [{id, name}]}`", body = Object)))]

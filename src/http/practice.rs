@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use crate::domain::knowledge::{knowledge, KnowledgeView};
 use crate::domain::quality::{quality_board, QualityBoard};
 use crate::domain::rows::window_us;
-use crate::domain::time::{micros, Window};
+use crate::domain::time::micros;
 use crate::http::query::{limit_param, u64_param, window_params};
 use crate::http::Api;
 use crate::wire::body::{params, Params};
@@ -26,7 +26,7 @@ async fn get_knowledge(State(api): State<Api>, q: Params) -> Result<Json<Knowled
     let q = params(q)?;
     let (kind, at) = window_params(&q)?;
     let p = api.shared.projection.read();
-    let window = Window::containing(kind, at, p.tz);
+    let window = p.window(kind, at);
     Ok(Json(knowledge(&p, &window)))
 }
 
@@ -37,7 +37,7 @@ async fn get_quality(State(api): State<Api>, q: Params) -> Result<Json<QualityBo
     let (kind, at) = window_params(&q)?;
     let limit = limit_param(&q)?;
     let p = api.shared.projection.read();
-    let window = Window::containing(kind, at, p.tz);
+    let window = p.window(kind, at);
     let (_, end) = window_us(&window);
     let when = end.saturating_sub(1).min(micros(chrono::Utc::now()));
     let default = p.score.timeline.at(when).quality_min_leads.max(1) as u64;

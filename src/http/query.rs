@@ -32,7 +32,7 @@ pub fn window_params(q: &HashMap<String, String>) -> Result<(WindowKind, DateTim
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_query",
-                "window must be one of day, week, month, quarter, year, all",
+                "window must be one of day, week, month, quarter, year, all, season",
             )
             .with_field("window")
         })?,

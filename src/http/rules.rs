@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::domain::board::DivisionScoring;
 use crate::domain::event::Event;
 use crate::domain::rules_view::{draft_scoreboard, preview_rows};
-use crate::domain::time::{micros, Window};
+use crate::domain::time::micros;
 use crate::http::query::window_params;
 use crate::http::Api;
 use crate::wire::body::{json_body, params, Params};
@@ -156,7 +156,7 @@ async fn preview(
     // publish with the same body would do.
     let (draft, retroactive, effective_from) = rules_and_mode(&body, micros(Utc::now()))?;
     let p = api.shared.projection.read();
-    let window = Window::containing(kind, at, p.tz);
+    let window = p.window(kind, at);
     let scored = draft_scoreboard(&p, draft, retroactive, effective_from, &window);
     let rows = preview_rows(&p, &scored, &window, divisions);
     let moved = rows.iter().filter(|r| r.delta_rank != Some(0)).count();

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::domain::event::{CustomerEventKind, DeliveryStatus, Event, LeadTiming};
 use crate::wire::error::ApiError;
-use crate::wire::fields::{parse_time, Fields, MAX_ID, MAX_NAME, MAX_NOTE};
+use crate::wire::fields::{parse_time, Fields, FAR_FUTURE_US, MAX_ID, MAX_NAME, MAX_NOTE};
 
 /// A parsed `POST /api/v1/events` body.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +21,7 @@ pub struct EventRequest {
 
 /// The event types a client may post; rules and competitions have their own
 /// endpoints.
-pub const POSTABLE_TYPES: [&str; 16] = [
+pub const POSTABLE_TYPES: [&str; 22] = [
     "division_created",
     "seller_joined",
     "lead_given",
@@ -38,6 +38,12 @@ pub const POSTABLE_TYPES: [&str; 16] = [
     "order_delivered",
     "lead_claimed",
     "knowledge_shared",
+    "kudos_given",
+    "challenge_issued",
+    "challenge_accepted",
+    "challenge_declined",
+    "target_set",
+    "holiday_declared",
 ];
 
 pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
@@ -141,6 +147,41 @@ pub fn parse_event_request(body: &Value, now_us: i64) -> Result<EventRequest, Ap
         "lead_claimed" => Event::LeadClaimed {
             lead: d.id("lead")?,
             by: d.id("by")?,
+        },
+        "kudos_given" => Event::KudosGiven {
+            from: d.id("from")?,
+            to: d.id("to")?,
+            reason: d.string("reason", MAX_NAME)?,
+            seq: d.opt_seq("seq")?,
+        },
+        "challenge_issued" => Event::ChallengeIssued {
+            id: d.id("id")?,
+            challenger: d.id("challenger")?,
+            opponent: d.id("opponent")?,
+            metric: d.string("metric", MAX_ID)?,
+            start: d.time("start", now_us.saturating_add(FAR_FUTURE_US))?,
+            end: d.time("end", now_us.saturating_add(FAR_FUTURE_US))?,
+            stake: d.opt_string("stake", MAX_NAME)?,
+        },
+        "challenge_accepted" => Event::ChallengeAccepted {
+            id: d.id("id")?,
+            by: d.id("by")?,
+        },
+        "challenge_declined" => Event::ChallengeDeclined {
+            id: d.id("id")?,
+            by: d.id("by")?,
+        },
+        "target_set" => Event::TargetSet {
+            id: d.id("id")?,
+            division: d.id("division")?,
+            metric: d.string("metric", MAX_ID)?,
+            value: d.positive("value")?,
+            start: d.time("start", now_us.saturating_add(FAR_FUTURE_US))?,
+            end: d.time("end", now_us.saturating_add(FAR_FUTURE_US))?,
+        },
+        "holiday_declared" => Event::HolidayDeclared {
+            week: d.string("week", MAX_ID)?,
+            name: d.string("name", MAX_NAME)?,
         },
         other => {
             return Err(ApiError::field(

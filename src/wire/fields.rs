@@ -17,6 +17,10 @@ pub const MAX_NOTE: usize = 2000;
 /// Amounts above this (in minor units) are surely a mistake.
 const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 
+/// How far ahead a period (a competition's, a challenge's, a target's) may
+/// reach: a typo of a century should not become a goal.
+pub const FAR_FUTURE_US: i64 = 10 * 365 * 86_400_000_000;
+
 /// Parses an RFC 3339 time, refusing one more than a day in the future.
 pub fn parse_time(v: &Value, field: &str, now_us: i64) -> Result<i64, ApiError> {
     let s = v.as_str().ok_or_else(|| {
@@ -327,6 +331,29 @@ impl<'a> Fields<'a> {
             ));
         }
         Ok(())
+    }
+
+    /// A required RFC 3339 time, at most a day after `cap_us`.
+    pub fn time(&mut self, name: &'static str, cap_us: i64) -> Result<i64, ApiError> {
+        let v = self.take(name).unwrap_or(&Value::Null);
+        parse_time(v, &self.path(name), cap_us)
+    }
+
+    pub fn opt_seq(&mut self, name: &'static str) -> Result<Option<u64>, ApiError> {
+        match self.obj.get(name) {
+            None | Some(Value::Null) => {
+                self.take(name);
+                Ok(None)
+            }
+            Some(_) => self.seq(name).map(Some),
+        }
+    }
+
+    /// A required whole number from 1 up.
+    pub fn positive(&mut self, name: &'static str) -> Result<i64, ApiError> {
+        let v = self.required(name)?;
+        let n = self.integer(name, v)?;
+        self.amount_range(name, n, 1).map(|_| n)
     }
 
     pub fn seq(&mut self, name: &'static str) -> Result<u64, ApiError> {

@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod error;
 pub mod event;
 pub mod fields;
+pub mod game;
 pub mod jsonl;
 pub mod record;
 pub mod rules;

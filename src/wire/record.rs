@@ -45,7 +45,7 @@ use crate::domain::event::{Envelope, Event};
 use crate::wire::envelope::envelope_json;
 use crate::wire::error::ApiError;
 use crate::wire::event::{parse_event_request, EventRequest};
-use crate::wire::fields::{parse_time, Fields, MAX_ID};
+use crate::wire::fields::{parse_time, Fields, FAR_FUTURE_US, MAX_ID};
 use crate::wire::rules::rules_member;
 
 /// Members of an exported record that describe where it sat in its old log.
@@ -109,9 +109,6 @@ pub const LIST_FIELDS: [&str; 6] = [
 ];
 pub const BOOL_FIELDS: [&str; 2] = ["retroactive", "per_seller"];
 pub const JSON_FIELDS: [&str; 1] = ["rules"];
-
-/// Competitions and rule sets may be planned far ahead.
-const FAR_FUTURE_US: i64 = 10 * 365 * 86_400_000_000;
 
 /// The two file formats.
 
@@ -260,8 +257,8 @@ fn parse_leadership(v: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
         "competition_created" => {
             let id = d.id("id")?;
             let name = d.string("name", 200)?;
-            let start = data_time(&mut d, "start", far)?;
-            let end = data_time(&mut d, "end", far)?;
+            let start = d.time("start", far)?;
+            let end = d.time("end", far)?;
             let divisions = d.id_list("divisions")?;
             let per_seller = d.bool("per_seller")?.unwrap_or(false);
             let rules = rules_member(&mut d, "rules").map_err(|e| prefix_field(e, "data."))?;
@@ -283,11 +280,6 @@ fn parse_leadership(v: &Value, now_us: i64) -> Result<EventRequest, ApiError> {
         occurred_at,
         event,
     })
-}
-
-fn data_time(d: &mut Fields, name: &'static str, cap_us: i64) -> Result<i64, ApiError> {
-    let v = d.take(name).unwrap_or(&Value::Null);
-    parse_time(v, &format!("data.{name}"), cap_us)
 }
 
 /// `rules_member` names fields from the top of a body; here they sit in `data`.

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::domain::board::{self, BoardKind, BoardSpec};
-use crate::domain::time::{from_micros, Window};
+use crate::domain::time::from_micros;
 use crate::domain::Projection;
 use crate::writer::Shared;
 
@@ -129,7 +129,7 @@ pub(super) fn next_boundary(
                 .map(from_micros)
                 .find(|t| *t > now)
         }
-        _ => Window::containing(spec.window, now, p.tz).end,
+        _ => p.window(spec.window, now).end,
     }
 }
 
