@@ -114,7 +114,41 @@ enum Op {
         order: u32,
         status: u8,
     },
+    Kudos {
+        from: u32,
+        to: u32,
+    },
+    Challenge {
+        a: u32,
+        b: u32,
+        divisions: bool,
+        metric: u8,
+        back_hours: i64,
+        hours: i64,
+    },
+    Answer {
+        challenge: u32,
+        accept: bool,
+    },
+    Target {
+        division: Option<u32>,
+        metric: u8,
+        value: i64,
+        back_hours: i64,
+        hours: i64,
+    },
+    Holiday(i64),
 }
+
+/// Measures the random challenges and targets pick from.
+const GAME_METRICS: [&str; 6] = [
+    "points",
+    "leads_given",
+    "timely_feedback",
+    "orders_from_leads",
+    "lead_share_points",
+    "kudos_received",
+];
 
 /// A step with its time: the clock advances, and some events are backdated.
 #[derive(Debug, Clone)]
@@ -155,7 +189,7 @@ fn op() -> impl Strategy<Value = Op> {
             1i64..24 * 30,
             proptest::collection::vec(pick(), 1..4),
             any::<bool>(),
-            proptest::option::of(proptest::collection::vec((0u8..15, 0i64..60), 0..3)),
+            proptest::option::of(proptest::collection::vec((0u8..16, 0i64..60), 0..3)),
         )
             .prop_map(|(start_back_hours, hours, divisions, per_seller, own_caps)| {
                 Op::Competition { start_back_hours, hours, divisions, per_seller, own_caps }
@@ -166,8 +200,15 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (pick(), proptest::collection::vec(pick(), 1..3), proptest::collection::vec(pick(), 1..4))
             .prop_map(|(organiser, customers, sellers)| Op::CustomerEvent { organiser, customers, sellers }),
         4 => (pick(), 0u8..3).prop_map(|(order, status)| Op::Delivery { order, status }),
+        3 => (pick(), pick()).prop_map(|(from, to)| Op::Kudos { from, to }),
+        1 => (pick(), pick(), any::<bool>(), 0u8..6, 0i64..24 * 10, 1i64..24 * 10)
+            .prop_map(|(a, b, divisions, metric, back_hours, hours)| Op::Challenge { a, b, divisions, metric, back_hours, hours }),
+        1 => (pick(), proptest::bool::weighted(0.7)).prop_map(|(challenge, accept)| Op::Answer { challenge, accept }),
+        1 => (proptest::option::of(pick()), 0u8..6, 1i64..200, 0i64..24 * 20, 1i64..24 * 20)
+            .prop_map(|(division, metric, value, back_hours, hours)| Op::Target { division, metric, value, back_hours, hours }),
+        1 => (-2i64..3).prop_map(Op::Holiday),
         2 => (
-            proptest::collection::vec((0u8..15, 0i64..60), 0..4),
+            proptest::collection::vec((0u8..16, 0i64..60), 0..4),
             0i64..30,
             prop_oneof![1 => Just(0i64), 2 => 1i64..20],
             any::<bool>(),
@@ -202,7 +243,7 @@ fn nth<T: Clone>(items: &[T], pick: u32) -> Option<T> {
     (!items.is_empty()).then(|| items[pick as usize % items.len()].clone())
 }
 
-const CAP_KINDS: [&str; 15] = [
+const CAP_KINDS: [&str; 16] = [
     "lead",
     "feedback",
     "joint_visit",
@@ -218,6 +259,7 @@ const CAP_KINDS: [&str; 15] = [
     "lead_meeting",
     "knowledge_presented",
     "knowledge_attended",
+    "kudos",
 ];
 
 /// A rule set as JSON text: some daily caps, a lead_given and a
@@ -501,6 +543,69 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
                 note: None,
             }
         }
+        Op::Kudos { from, to } => Event::KudosGiven {
+            from: nth(&active, *from)?,
+            to: nth(&active, *to)?,
+            reason: "thanks".into(),
+            seq: None,
+        },
+        Op::Challenge {
+            a,
+            b,
+            divisions: by_division,
+            metric,
+            back_hours,
+            hours,
+        } => {
+            let sides = if *by_division { &divisions } else { &active };
+            Event::ChallengeIssued {
+                id: format!("ch{}", p.game.challenges.len()),
+                challenger: nth(sides, *a)?,
+                opponent: nth(sides, *b)?,
+                metric: GAME_METRICS[*metric as usize % GAME_METRICS.len()].into(),
+                start: at - back_hours * 60 * MINUTE,
+                end: at + hours * 60 * MINUTE,
+                stake: None,
+            }
+        }
+        Op::Answer { challenge, accept } => {
+            let c = nth(&p.game.challenges, *challenge)?;
+            let id = c.id.clone();
+            let by = c.opponent.id(org).to_string();
+            if *accept {
+                Event::ChallengeAccepted { id, by }
+            } else {
+                Event::ChallengeDeclined { id, by }
+            }
+        }
+        Op::Target {
+            division,
+            metric,
+            value,
+            back_hours,
+            hours,
+        } => {
+            let start = at - back_hours * 60 * MINUTE;
+            Event::TargetSet {
+                id: format!("t{}", p.seq() % 3),
+                division: match division {
+                    Some(d) => nth(&divisions, *d)?,
+                    None => "org".into(),
+                },
+                metric: GAME_METRICS[*metric as usize % GAME_METRICS.len()].into(),
+                value: *value,
+                start,
+                end: start + hours * 60 * MINUTE,
+            }
+        }
+        Op::Holiday(weeks) => {
+            let day = crossboard::domain::time::day_index(at + weeks * 7 * 24 * 60 * MINUTE, TZ);
+            let monday = crossboard::domain::time::week_of_day(day);
+            Event::HolidayDeclared {
+                week: crossboard::domain::time::iso_week_name(monday),
+                name: "Lov".into(),
+            }
+        }
         Op::Rules {
             caps,
             lead_given,
@@ -518,6 +623,12 @@ fn resolve(p: &Projection, op: &Op, at: i64) -> Option<Event> {
                 rules["lead_meeting_bonus"] = (*meeting).into();
                 rules["knowledge_presenter"] = (*presenter).into();
                 rules["knowledge_attendee"] = (*attendee).into();
+                // The game's rules too: a lower kudos limit re-scores
+                // history, a stricter streak re-counts weeks.
+                rules["kudos"] =
+                    serde_json::json!({"points": presenter % 5, "weekly_limit": attendee % 4});
+                rules["streak"] = serde_json::json!({"min_activities": 1 + meeting % 3});
+                rules["levels"] = serde_json::json!([{"name": "A", "points": 0}, {"name": "B", "points": 10 + qualified * 5}]);
             }
             let rules = rules.to_string();
             Event::RulesPublished {
@@ -662,6 +773,7 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
     let divisions = live.org.divisions.len();
     // "Now" for overdue leads: a few days after the log ends, so some are.
     let now = envs.last().map_or(START, |e| e.recorded_at) + 3 * 24 * 60 * MINUTE;
+    check_game(&live, &replayed, &envs, now)?;
     // Claims: the claim in force and every lead's owner equal a replay's.
     for (a, b) in live.org.leads.iter().zip(&replayed.org.leads) {
         prop_assert_eq!(a.claim, b.claim, "claim of lead {}", &a.id);
@@ -809,6 +921,104 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
             );
         }
     }
+    Ok(())
+}
+
+/// The game: trophy cases, challenges (frozen ones as a replay of the log
+/// up to their freeze shows them), targets and seasons equal a replay's;
+/// the per-seller index equals one built from scratch; and a target's
+/// progress equals a plain sum over every live fact in its days.
+fn check_game(
+    live: &Projection,
+    replayed: &Projection,
+    envs: &[Envelope],
+    now: i64,
+) -> Result<(), TestCaseError> {
+    use crossboard::domain::achievements::trophies;
+    use crossboard::domain::challenges::view;
+    use crossboard::domain::metric::{contributions, participants};
+    use crossboard::domain::seasons::ended;
+    use crossboard::domain::tally::{progress, Scope};
+    for s in 0..live.org.sellers.len() as u32 {
+        prop_assert_eq!(
+            trophies(live, s, now),
+            trophies(replayed, s, now),
+            "trophies of seller {}",
+            s
+        );
+        let mut naive = Vec::new();
+        let mut who = Vec::new();
+        for (i, f) in live.facts.iter().enumerate() {
+            who.clear();
+            participants(live, &f.fact, &mut who);
+            if who.contains(&s) {
+                naive.push(i as u64 + 1);
+            }
+        }
+        // Participants may grow later (a lead's giver on an order), so the
+        // index may hold more; it must never miss one.
+        for q in naive {
+            prop_assert!(
+                live.game.seqs_of(s).contains(&q),
+                "seller {} misses {}",
+                s,
+                q
+            );
+        }
+        prop_assert_eq!(live.game.seqs_of(s), replayed.game.seqs_of(s));
+    }
+    prop_assert_eq!(&live.game.challenges, &replayed.game.challenges);
+    for c in &live.game.challenges {
+        prop_assert_eq!(view(live, c, now), view(replayed, c, now));
+        if c.frozen.is_some() {
+            // Frozen by the first event recorded after the end: a replay of
+            // the log before that event shows the same values live.
+            let cut = envs
+                .iter()
+                .position(|e| e.recorded_at >= c.end_us)
+                .unwrap_or(envs.len());
+            let mut prefix = Projection::new(TZ);
+            for env in &envs[..cut] {
+                prefix.apply(env);
+            }
+            let pc = prefix
+                .game
+                .challenge(&c.id)
+                .expect("declared before its end");
+            prop_assert_eq!(
+                c.frozen,
+                Some(pc.values(&prefix)),
+                "frozen challenge {}",
+                &c.id
+            );
+        }
+    }
+    prop_assert_eq!(&live.game.targets, &replayed.game.targets);
+    for t in &live.game.targets {
+        let scope = t.division.map_or(Scope::Org, Scope::Division);
+        let span = (t.start_day, t.end_day);
+        let a = progress(live, scope, t.metric, span, Some(t.value));
+        prop_assert_eq!(a, progress(replayed, scope, t.metric, span, Some(t.value)));
+        if !t.metric.is_points() {
+            let mut sum = 0i64;
+            let mut buf = Vec::new();
+            for (i, f) in live.facts.iter().enumerate() {
+                if f.voided || f.day < t.start_day || f.day >= t.end_day {
+                    continue;
+                }
+                buf.clear();
+                contributions(live, i as u64 + 1, true, &mut buf);
+                sum += buf
+                    .iter()
+                    .filter(|c| c.metric == t.metric && t.division.is_none_or(|d| c.division == d))
+                    .map(|c| c.amount)
+                    .sum::<i64>();
+            }
+            prop_assert_eq!(a.value, sum, "target {}", &t.id);
+            prop_assert_eq!(a.reached.is_some(), sum >= t.value);
+        }
+    }
+    prop_assert_eq!(ended(live, now), ended(replayed, now));
     Ok(())
 }
 
