@@ -26,6 +26,7 @@ pub mod customers;
 pub mod delivery;
 pub mod event;
 pub mod game;
+pub mod game_news;
 pub mod game_rules;
 pub mod knowledge;
 pub mod lead_stats;

@@ -283,6 +283,15 @@ pub enum HighlightKind {
     OrderFromLead,
     LeadWon,
     CompetitionWon,
+    DeliveryProblem,
+    /// A seller earned an achievement (badge).
+    AchievementEarned,
+    /// A head-to-head challenge closed with a winner (or a shared win).
+    ChallengeWon,
+    /// A division's (or the org's) target was reached.
+    TargetReached,
+    /// Someone thanked a colleague.
+    Kudos,
 }
 
 #[derive(ToSchema)]

@@ -148,6 +148,39 @@ pub(super) fn ended_competitions(p: &Projection) -> HashSet<String> {
         .collect()
 }
 
+/// The game's news in a batch of committed envelopes: achievements earned,
+/// targets reached and kudos (level-ups stay on the wall).
+pub fn game_celebrations(p: &Projection, envs: &[Envelope], now_us: i64) -> Vec<Celebration> {
+    crate::domain::game_news::news(p, envs, now_us)
+        .into_iter()
+        .filter_map(|(seq, n)| {
+            let (kind, _, text) = crate::wire::game::news_text(p, &n, &escape);
+            let (kind, icon) = match kind {
+                "achievement_earned" => ("achievement_earned", ":medal:"),
+                "target_reached" => ("target_reached", ":dart:"),
+                "kudos" => ("kudos", ":clap:"),
+                _ => return None,
+            };
+            Some(Celebration {
+                kind,
+                seq,
+                text: format!("{icon} {text}"),
+            })
+        })
+        .collect()
+}
+
+/// A challenge closed with a winner.
+pub(super) fn challenge_won(p: &Projection, id: &str, now_us: i64) -> Option<Celebration> {
+    let winners = crate::domain::game_news::challenge_winners(p, id, now_us);
+    let text = crate::wire::game::challenge_won_text(p, id, &winners, &escape)?;
+    Some(Celebration {
+        kind: "challenge_won",
+        seq: p.seq(),
+        text: format!(":crossed_swords: {text}"),
+    })
+}
+
 pub(super) fn competition_won(p: &Projection, id: &str) -> Option<Celebration> {
     let c = p.competition(id)?;
     let rows = competition::standings(p, c);

@@ -4,7 +4,11 @@
 use std::sync::{Arc, Weak};
 
 use crate::domain::event::Envelope;
-use crate::webhooks::celebrations::{celebration, competition_won, ended_competitions};
+use crate::domain::game_news::won_challenges;
+use crate::domain::time::micros;
+use crate::webhooks::celebrations::{
+    celebration, challenge_won, competition_won, ended_competitions, game_celebrations,
+};
 use crate::webhooks::{Webhooks, COMPETITION_TICK, MAX_SCAN};
 use crate::writer::Shared;
 
@@ -12,6 +16,8 @@ pub(super) async fn follow(shared: Arc<Shared>, hooks: Weak<Webhooks>) {
     let mut changes = shared.changes.subscribe();
     let mut seen = *changes.borrow_and_update();
     let mut announced = ended_competitions(&shared.projection.read());
+    let now = || micros(chrono::Utc::now());
+    let mut won = won_challenges(&shared.projection.read(), now());
     let mut tick = tokio::time::interval(COMPETITION_TICK);
     loop {
         tokio::select! {
@@ -35,6 +41,7 @@ pub(super) async fn follow(shared: Arc<Shared>, hooks: Weak<Webhooks>) {
             .unwrap_or_default();
             let p = shared.projection.read();
             found.extend(envs.iter().filter_map(|e| celebration(&p, e)));
+            found.extend(game_celebrations(&p, &envs, now()));
         }
         {
             let p = shared.projection.read();
@@ -43,6 +50,11 @@ pub(super) async fn follow(shared: Arc<Shared>, hooks: Weak<Webhooks>) {
                 found.extend(competition_won(&p, id));
             }
             announced = ended;
+            let closed = won_challenges(&p, now());
+            for id in closed.difference(&won) {
+                found.extend(challenge_won(&p, id, now()));
+            }
+            won = closed;
         }
         let Some(hooks) = hooks.upgrade() else { return };
         for c in &found {

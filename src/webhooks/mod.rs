@@ -58,11 +58,15 @@ use delivery::worker;
 use follower::follow;
 
 /// The celebrations a webhook can subscribe to.
-pub const KINDS: [&str; 4] = [
+pub const KINDS: [&str; 8] = [
     "order_from_lead",
     "lead_won",
     "competition_won",
     "delivery_problem",
+    "achievement_earned",
+    "challenge_won",
+    "target_reached",
+    "kudos",
 ];
 /// Metadata key of the registrations.
 pub(crate) const META_KEY: &str = "webhooks";

@@ -144,3 +144,89 @@ pub fn season_json(org: &Org, s: &SeasonResult) -> Value {
         }),
     })
 }
+
+/// A metric as a short phrase for people ("leads given").
+pub fn metric_label(m: crate::domain::metric::Metric) -> String {
+    m.as_str().replace('_', " ")
+}
+
+/// The kind, title and text of a piece of game news. Names pass through
+/// `esc`, so webhooks can escape markup while the wall (which escapes on
+/// display) shows them as typed.
+pub fn news_text(
+    p: &crate::domain::Projection,
+    news: &crate::domain::game_news::News,
+    esc: &dyn Fn(&str) -> String,
+) -> (&'static str, &'static str, String) {
+    use crate::domain::game_news::News;
+    let seller = |ix: u32| {
+        esc(p
+            .org
+            .sellers
+            .get(ix as usize)
+            .map_or("?", |s| s.name.as_str()))
+    };
+    match news {
+        News::Achievement { seller: s, earned } => (
+            "achievement_earned",
+            "Achievement!",
+            format!("{} earned “{}”", seller(*s), esc(&earned.name)),
+        ),
+        News::LevelUp { seller: s, level } => (
+            "level_up",
+            "Level up!",
+            format!(
+                "{} reached level {}: {}",
+                seller(*s),
+                level.level,
+                esc(&level.name)
+            ),
+        ),
+        News::TargetReached { target } => {
+            let Some(t) = p.game.targets.get(*target) else {
+                return ("target_reached", "Target reached!", String::new());
+            };
+            let who = match t.division {
+                Some(d) => esc(p
+                    .org
+                    .divisions
+                    .get(d as usize)
+                    .map_or("?", |d| d.name.as_str())),
+                None => "The whole team".to_string(),
+            };
+            (
+                "target_reached",
+                "Target reached!",
+                format!("{who} reached {} {}", t.value, metric_label(t.metric)),
+            )
+        }
+        News::Kudos { from, to, reason } => (
+            "kudos",
+            "Kudos",
+            format!("{} thanked {}: {}", seller(*from), seller(*to), esc(reason)),
+        ),
+    }
+}
+
+/// The text of a challenge won: one winner, or a shared win.
+pub fn challenge_won_text(
+    p: &crate::domain::Projection,
+    id: &str,
+    winners: &[Side],
+    esc: &dyn Fn(&str) -> String,
+) -> Option<String> {
+    let c = p.game.challenge(id)?;
+    let names: Vec<String> = winners.iter().map(|s| esc(s.name(&p.org))).collect();
+    let (a, b) = (esc(c.challenger.name(&p.org)), esc(c.opponent.name(&p.org)));
+    match names.as_slice() {
+        [] => None,
+        [one] => Some(format!(
+            "{one} won the challenge {a} vs {b} ({})",
+            metric_label(c.metric)
+        )),
+        _ => Some(format!(
+            "{a} and {b} share the challenge ({})",
+            metric_label(c.metric)
+        )),
+    }
+}

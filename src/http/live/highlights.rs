@@ -13,8 +13,10 @@ use tokio::time::Instant;
 
 use crate::domain::competition;
 use crate::domain::event::{Envelope, Event, FeedbackStatus};
+use crate::domain::game_news::{challenge_winners, news, won_challenges, News};
 use crate::domain::score::Fact;
 use crate::domain::Projection;
+use crate::wire::game::{challenge_won_text, news_text};
 use crate::wire::text::money;
 use crate::writer::Shared;
 
@@ -24,6 +26,8 @@ pub(super) async fn follow_highlights(shared: Arc<Shared>, tx: broadcast::Sender
     let mut changes = shared.changes.subscribe();
     let mut seen = *changes.borrow_and_update();
     let mut leaders = competition_leaders(&shared.projection.read());
+    let now_us = || crate::domain::time::micros(Utc::now());
+    let mut won = won_challenges(&shared.projection.read(), now_us());
     let mut check_due: Option<Instant> = None;
     loop {
         let due = check_due;
@@ -55,6 +59,12 @@ pub(super) async fn follow_highlights(shared: Arc<Shared>, tx: broadcast::Sender
                             );
                         frames.extend(highlight(&p, env));
                     }
+                    frames.extend(game_highlights(&p, &envs, now_us()));
+                    let closed = won_challenges(&p, now_us());
+                    for id in closed.difference(&won) {
+                        frames.extend(challenge_highlight(&p, id, now_us()));
+                    }
+                    won = closed;
                 }
                 for f in frames {
                     let _ = tx.send(Utf8Bytes::from(f.to_string()));
@@ -177,6 +187,38 @@ pub(super) fn highlight(p: &Projection, env: &Envelope) -> Option<Value> {
     let mut h = h;
     h["seq"] = env.seq.into();
     Some(json!({ "highlight": h }))
+}
+
+/// The game's news as highlights: achievements, level-ups, targets
+/// reached and kudos.
+pub(super) fn game_highlights(p: &Projection, envs: &[Envelope], now_us: i64) -> Vec<Value> {
+    let plain = |s: &str| s.to_string();
+    news(p, envs, now_us)
+        .into_iter()
+        .map(|(seq, n)| {
+            let (kind, title, text) = news_text(p, &n, &plain);
+            let sellers: Vec<Value> = match &n {
+                News::Achievement { seller, .. } | News::LevelUp { seller, .. } => {
+                    vec![seller_json(p, *seller)]
+                }
+                News::Kudos { from, to, .. } => vec![seller_json(p, *from), seller_json(p, *to)],
+                News::TargetReached { .. } => Vec::new(),
+            };
+            json!({"highlight": {"kind": kind, "title": title, "text": text, "sellers": sellers, "seq": seq}})
+        })
+        .collect()
+}
+
+fn challenge_highlight(p: &Projection, id: &str, now_us: i64) -> Option<Value> {
+    let winners = challenge_winners(p, id, now_us);
+    let text = challenge_won_text(p, id, &winners, &|s: &str| s.to_string())?;
+    Some(json!({"highlight": {
+        "kind": "challenge_won",
+        "title": "Challenge won!",
+        "text": text,
+        "challenge": id,
+        "seq": p.seq(),
+    }}))
 }
 
 /// The sole leader (with points) of each running competition.
