@@ -338,3 +338,124 @@ async fn kudos_challenges_targets_and_holidays_over_http() {
     assert_eq!(issued["data"]["metric"], "leads_given");
     assert!(issued["data"]["start"].as_str().unwrap().ends_with('Z'));
 }
+
+#[derive(Default)]
+struct Inbox {
+    texts: Vec<String>,
+}
+
+/// A webhook receiver on 127.0.0.1 that keeps every text it is sent.
+async fn receiver() -> (String, std::sync::Arc<parking_lot::Mutex<Inbox>>) {
+    use axum::extract::State;
+    use axum::routing::post as route_post;
+    use axum::{Json, Router};
+    type Shared = std::sync::Arc<parking_lot::Mutex<Inbox>>;
+    let state: Shared = Default::default();
+    async fn hook(State(s): State<Shared>, Json(body): Json<Value>) -> axum::http::StatusCode {
+        s.lock()
+            .texts
+            .push(body["text"].as_str().unwrap_or_default().to_string());
+        axum::http::StatusCode::OK
+    }
+    let app = Router::new()
+        .route("/hook", route_post(hook))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/hook"), state)
+}
+
+/// Waits until some received text contains `needle`.
+async fn heard(inbox: &std::sync::Arc<parking_lot::Mutex<Inbox>>, needle: &str) -> String {
+    for _ in 0..300 {
+        if let Some(t) = inbox.lock().texts.iter().find(|t| t.contains(needle)) {
+            return t.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no '{needle}' in {:?}", inbox.lock().texts);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_game_celebrates_over_webhooks() {
+    let (url, inbox) = receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_with(
+        &dir.path().join("data"),
+        &[],
+        &[("CROSSBOARD_WEBHOOK_ALLOW_PRIVATE", "true")],
+    );
+    let c = common::client();
+    let kinds = [
+        "achievement_earned",
+        "challenge_won",
+        "target_reached",
+        "kudos",
+    ];
+    let (status, v) = post(
+        &c,
+        &s.url("/api/v1/webhooks"),
+        &json!({"url": url, "kinds": kinds}),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    for body in [
+        event(
+            "division_created",
+            json!({"id": "energy", "name": "Energy"}),
+        ),
+        event(
+            "division_created",
+            json!({"id": "service", "name": "Service"}),
+        ),
+        event(
+            "seller_joined",
+            json!({"id": "lars", "name": "Lars <!channel>", "division": "energy"}),
+        ),
+        event(
+            "seller_joined",
+            json!({"id": "ida", "name": "Ida", "division": "service"}),
+        ),
+        event(
+            "target_set",
+            json!({"id": "t", "division": "energy", "metric": "leads_given", "value": 1,
+                   "start": rfc3339(-1), "end": rfc3339(5)}),
+        ),
+        event(
+            "challenge_issued",
+            json!({"id": "duel", "challenger": "lars", "opponent": "ida", "metric": "points",
+                   "start": rfc3339(-1),
+                   "end": (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339()}),
+        ),
+        event("challenge_accepted", json!({"id": "duel", "by": "ida"})),
+        event(
+            "lead_given",
+            json!({"lead": "L1", "from": "lars", "to_division": "service", "customer": "Volvo"}),
+        ),
+        event(
+            "kudos_given",
+            json!({"from": "ida", "to": "lars", "reason": "the Volvo lead"}),
+        ),
+    ] {
+        accepted(&c, &s, body).await;
+    }
+    // Names are escaped for Slack on the way out.
+    let medal = heard(&inbox, "First bridge").await;
+    assert_eq!(medal, ":medal: Lars &lt;!channel&gt; earned “First bridge”");
+    heard(&inbox, "earned “Bridge builder”").await;
+    assert_eq!(
+        heard(&inbox, ":dart:").await,
+        ":dart: Energy reached 1 leads given"
+    );
+    assert_eq!(
+        heard(&inbox, ":clap:").await,
+        ":clap: Ida thanked Lars &lt;!channel&gt;: the Volvo lead"
+    );
+    assert_eq!(
+        heard(&inbox, ":crossed_swords:").await,
+        ":crossed_swords: Lars &lt;!channel&gt; won the challenge Lars &lt;!channel&gt; vs Ida (points)"
+    );
+}
