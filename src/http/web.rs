@@ -47,6 +47,7 @@ const ASSETS: &[Asset] = &[
     asset!("wall.css", "text/css; charset=utf-8"),
     asset!("log.js", "text/javascript; charset=utf-8"),
     asset!("me.js", "text/javascript; charset=utf-8"),
+    asset!("me-game.js", "text/javascript; charset=utf-8"),
     asset!("admin.js", "text/javascript; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
 ];
