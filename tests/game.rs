@@ -329,6 +329,31 @@ async fn kudos_challenges_targets_and_holidays_over_http() {
             .ends_with("achievements[0].metric"),
         "{v}"
     );
+    // A preview shows who would gain or lose a badge or a level.
+    let (status, pv) = post(
+        &leader,
+        &s.url("/api/v1/rules/preview?window=all"),
+        &json!({"rules": {"achievements": [{"id": "one", "name": "One", "metric": "leads_given", "threshold": 1}],
+                          "levels": [{"name": "Start", "points": 0}, {"name": "Next", "points": 30}]},
+                "retroactive": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{pv}");
+    let lars_change = pv["game"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "lars")
+        .unwrap_or_else(|| panic!("{pv}"));
+    assert_eq!(lars_change["gained"], json!(["one"]));
+    assert_eq!(lars_change["lost"], json!(["first_lead", "bridge_builder"]));
+    assert_eq!(
+        (
+            lars_change["level"].as_u64(),
+            lars_change["draft_level"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
     // The log shows the game's events as posted.
     let events = common::all_events(&leader, &s).await;
     let issued = events

@@ -11,9 +11,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::domain::cells::Scoreboard;
 use crate::domain::credit::{Fact, Facts};
 use crate::domain::game_rules::AchievementRule;
-use crate::domain::metric::{contributions, Metric};
+use crate::domain::metric::{contributions_under, Metric};
 use crate::domain::org::{DivisionIx, SellerIx};
 use crate::domain::projection::Projection;
 use crate::domain::rules::ScoreKind;
@@ -159,21 +160,31 @@ fn events_of(p: &Projection, seller: SellerIx) -> Vec<u64> {
 }
 
 /// The seller's capped points (all kinds, and the giver's share) per day.
-fn capped_days(p: &Projection, seller: SellerIx) -> HashMap<Day, (i64, i64)> {
+fn capped_days(score: &Scoreboard, seller: SellerIx) -> HashMap<Day, (i64, i64)> {
     let mut out: HashMap<Day, (i64, i64)> = HashMap::new();
-    p.score
-        .each_seller_cell(seller, Day::MIN, Day::MAX, |day, _, k| {
-            let e = out.entry(day).or_default();
-            e.0 =
-                e.0.wrapping_add(k.iter().fold(0i64, |a, x| a.wrapping_add(*x)));
-            e.1 = e.1.wrapping_add(k[ScoreKind::LeadShare.index()]);
-        });
+    score.each_seller_cell(seller, Day::MIN, Day::MAX, |day, _, k| {
+        let e = out.entry(day).or_default();
+        e.0 =
+            e.0.wrapping_add(k.iter().fold(0i64, |a, x| a.wrapping_add(*x)));
+        e.1 = e.1.wrapping_add(k[ScoreKind::LeadShare.index()]);
+    });
     out
 }
 
 /// The seller's trophy case as of `now_us`.
 pub fn trophies(p: &Projection, seller: SellerIx, now_us: i64) -> Trophies {
-    let rules = p.rules();
+    trophies_under(p, &p.score, seller, now_us)
+}
+
+/// The trophy case under the rules and points of `score`: the projection's
+/// own, or a draft's in a preview.
+pub fn trophies_under(
+    p: &Projection,
+    score: &Scoreboard,
+    seller: SellerIx,
+    now_us: i64,
+) -> Trophies {
+    let rules = score.timeline.current();
     let season = rules.season_kind();
     let mut trackers: Vec<Tracker> = rules
         .achievements
@@ -202,7 +213,7 @@ pub fn trophies(p: &Projection, seller: SellerIx, now_us: i64) -> Trophies {
         count: 0,
         counted: Vec::new(),
     };
-    let capped = capped_days(p, seller);
+    let capped = capped_days(score, seller);
     // Uncapped credits so far on the current day, and what the day's cap
     // let through before this event, for the two point measures.
     let mut day: Option<Day> = None;
@@ -217,7 +228,7 @@ pub fn trophies(p: &Projection, seller: SellerIx, now_us: i64) -> Trophies {
             shown = (0, 0);
         }
         buf.clear();
-        contributions(p, seq, true, &mut buf);
+        contributions_under(p, &score.timeline, seq, true, &mut buf);
         let mine = |m: Metric| -> i64 {
             buf.iter()
                 .filter(|c| c.seller == seller && c.metric == m)
@@ -316,18 +327,17 @@ pub fn trophies(p: &Projection, seller: SellerIx, now_us: i64) -> Trophies {
     Trophies {
         achievements,
         streak: weeks.streak(day_index(now_us, p.tz)),
-        level: level(p, seller),
+        level: level(score, seller),
     }
 }
 
 /// The seller's level from all-time points under the levels in force.
-pub fn level(p: &Projection, seller: SellerIx) -> Level {
-    let points = p
-        .score
+pub fn level(score: &Scoreboard, seller: SellerIx) -> Level {
+    let points = score
         .seller_kinds(seller, &Window::days(Day::MIN, Day::MAX))
         .iter()
         .fold(0i64, |a, k| a.wrapping_add(*k));
-    level_for(&p.rules().levels, points)
+    level_for(&score.timeline.current().levels, points)
 }
 
 /// The level `points` reach on a ladder of levels.

@@ -10,6 +10,7 @@ use crate::domain::credit::{credits, Credit, Fact, Facts};
 use crate::domain::org::{DivisionIx, SellerIx};
 use crate::domain::projection::Projection;
 use crate::domain::rules::ScoreKind;
+use crate::domain::timeline::Timeline;
 
 const DAY_US: i64 = 86_400_000_000;
 
@@ -218,6 +219,18 @@ pub fn participants(p: &Projection, fact: &Fact, out: &mut Vec<SellerIx>) {
 /// distinct-division and streak measures are not per event and are
 /// computed by the achievements fold itself.
 pub fn contributions(p: &Projection, seq: u64, points: bool, out: &mut Vec<Contribution>) {
+    contributions_under(p, &p.score.timeline, seq, points, out)
+}
+
+/// [`contributions`] under the rules of `timeline` (a draft's, in a
+/// preview) instead of the projection's own.
+pub fn contributions_under(
+    p: &Projection,
+    timeline: &Timeline,
+    seq: u64,
+    points: bool,
+    out: &mut Vec<Contribution>,
+) {
     let Some(rec) = p.facts.fact(seq).filter(|r| !r.voided) else {
         return;
     };
@@ -233,7 +246,7 @@ pub fn contributions(p: &Projection, seq: u64, points: bool, out: &mut Vec<Contr
     };
     let mut buf: Vec<Credit> = Vec::new();
     if points {
-        credits(seq, &p.facts, &p.org, &p.score.timeline, &mut buf);
+        credits(seq, &p.facts, &p.org, timeline, &mut buf);
     }
     for c in &buf {
         push(c.seller, c.division, Metric::Points, c.points);
@@ -276,7 +289,7 @@ pub fn contributions(p: &Projection, seq: u64, points: bool, out: &mut Vec<Contr
                         .map(|f| (f.at_us, *s))
                 })
                 .min();
-            let days = p.score.timeline.at(rec.at_us).timely_feedback_days;
+            let days = timeline.at(rec.at_us).timely_feedback_days;
             let waited = rec.at_us - l.at_us;
             if first.map(|(_, s)| s) == Some(seq)
                 && (0..=days.saturating_mul(DAY_US)).contains(&waited)
@@ -308,9 +321,7 @@ pub fn contributions(p: &Projection, seq: u64, points: bool, out: &mut Vec<Contr
                 .get(*currency as usize)
                 .map(String::as_str)
                 .unwrap_or("");
-            let value = p
-                .score
-                .timeline
+            let value = timeline
                 .at(rec.at_us)
                 .reference_amount(*amount, code)
                 .unwrap_or(0)

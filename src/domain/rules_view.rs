@@ -180,3 +180,55 @@ pub fn draft_scoreboard(
         window.contains_day(rec.day)
     })
 }
+
+/// What a draft would change in one seller's game: badges gained and lost,
+/// and their level before and after.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GameChange {
+    pub id: String,
+    pub name: String,
+    pub gained: Vec<String>,
+    pub lost: Vec<String>,
+    pub level: u32,
+    pub draft_level: u32,
+}
+
+/// The game changes a draft makes for `sellers` (those the preview
+/// shows): a badge is data in the rule set, so a leader sees who would
+/// gain or lose one before publishing. Sellers without a change are left
+/// out.
+pub fn game_changes(
+    p: &Projection,
+    draft: &Scoreboard,
+    sellers: &[crate::domain::org::SellerIx],
+    now_us: i64,
+) -> Vec<GameChange> {
+    use crate::domain::achievements::{trophies, trophies_under};
+    sellers
+        .iter()
+        .filter_map(|s| {
+            let (a, b) = (
+                trophies(p, *s, now_us),
+                trophies_under(p, draft, *s, now_us),
+            );
+            let ids = |t: &crate::domain::achievements::Trophies| -> Vec<String> {
+                t.achievements.iter().map(|e| e.id.clone()).collect()
+            };
+            let (now, next) = (ids(&a), ids(&b));
+            let gained: Vec<String> = next.iter().filter(|x| !now.contains(x)).cloned().collect();
+            let lost: Vec<String> = now.iter().filter(|x| !next.contains(x)).cloned().collect();
+            if gained.is_empty() && lost.is_empty() && a.level.level == b.level.level {
+                return None;
+            }
+            let seller = p.org.sellers.get(*s as usize)?;
+            Some(GameChange {
+                id: seller.id.clone(),
+                name: seller.name.clone(),
+                gained,
+                lost,
+                level: a.level.level,
+                draft_level: b.level.level,
+            })
+        })
+        .collect()
+}

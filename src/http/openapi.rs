@@ -444,6 +444,10 @@ pub struct Preview {
     /// `{id, name, current: {rank, points}, draft: {rank, points}, ...}`
     #[schema(value_type = Vec<Object>)]
     rows: Vec<Value>,
+    /// `{id, name, gained, lost, level, draft_level}` per seller whose
+    /// badges or level the draft changes.
+    #[schema(value_type = Vec<Object>)]
+    game: Vec<Value>,
 }
 
 #[derive(ToSchema)]
@@ -702,7 +706,9 @@ fn put_rules() {}
     params(("board" = Option<BoardName>, Query, description = "Default sellers"),
            ("window" = Option<WindowKind>, Query), ("at" = Option<String>, Query, format = DateTime),
            ("scoring" = Option<Scoring>, Query)),
-    responses((status = 200, description = "The ranking under the draft beside the current one; writes nothing", body = Preview)))]
+    responses((status = 200, description = "The ranking under the draft beside the current one, and `game`: \
+for the top 100 rows and up to 100 sellers who move, who would gain or lose an achievement or change level \
+(`[{id, name, gained, lost, level, draft_level}]`, sellers board only); writes nothing", body = Preview)))]
 #[allow(dead_code)]
 fn preview_rules() {}
 

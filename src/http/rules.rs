@@ -160,7 +160,25 @@ async fn preview(
     let scored = draft_scoreboard(&p, draft, retroactive, effective_from, &window);
     let rows = preview_rows(&p, &scored, &window, divisions);
     let moved = rows.iter().filter(|r| r.delta_rank != Some(0)).count();
+    // Badges and levels for the sellers a leader looks at first: the top
+    // of the draft board and whoever moves, at most 200 (each costs a walk
+    // over that seller's events).
+    let game = match divisions {
+        Some(_) => Vec::new(),
+        None => {
+            let mut shown: Vec<u32> = rows
+                .iter()
+                .take(100)
+                .chain(rows.iter().filter(|r| r.delta_rank != Some(0)).take(100))
+                .filter_map(|r| p.org.seller(&r.id))
+                .collect();
+            shown.sort_unstable();
+            shown.dedup();
+            crate::domain::rules_view::game_changes(&p, &scored, &shown, micros(Utc::now()))
+        }
+    };
     Ok(Json(json!({
+        "game": game,
         "seq": p.seq(),
         "board": if divisions.is_some() { "divisions" } else { "sellers" },
         "window": window.view(),
