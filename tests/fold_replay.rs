@@ -967,6 +967,17 @@ fn check_game(
         }
         prop_assert_eq!(live.game.seqs_of(s), replayed.game.seqs_of(s));
     }
+    prop_assert_eq!(&live.game.by_day, &replayed.game.by_day);
+    let mut who = Vec::new();
+    for (i, f) in live.facts.iter().enumerate() {
+        who.clear();
+        participants(live, &f.fact, &mut who);
+        let indexed = live
+            .game
+            .seqs_between(f.day, f.day + 1)
+            .any(|q| q == i as u64 + 1);
+        prop_assert_eq!(indexed, !who.is_empty(), "day index of seq {}", i + 1);
+    }
     prop_assert_eq!(&live.game.challenges, &replayed.game.challenges);
     for c in &live.game.challenges {
         prop_assert_eq!(view(live, c, now), view(replayed, c, now));

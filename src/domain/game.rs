@@ -43,6 +43,10 @@ pub struct Game {
     /// their measures, voided ones included (readers skip those): one
     /// seller's badges cost a walk over their own events, not the log.
     pub by_seller: Vec<Vec<u64>>,
+    /// Per local day, the seqs of the activities dated that day (voided
+    /// ones included): a division's or the org's measure over a week reads
+    /// that week's events, not the whole log.
+    pub by_day: BTreeMap<Day, Vec<u64>>,
     pub challenges: Vec<Challenge>,
     pub targets: Vec<Target>,
     /// Holiday weeks by the local day of their Monday, with their names.
@@ -58,6 +62,7 @@ impl Default for Game {
     fn default() -> Self {
         Game {
             by_seller: Vec::new(),
+            by_day: BTreeMap::new(),
             challenges: Vec::new(),
             targets: Vec::new(),
             holidays: BTreeMap::new(),
@@ -91,6 +96,15 @@ pub fn day_span(start_us: i64, end_us: i64, tz: chrono_tz::Tz) -> (Day, Day) {
 }
 
 impl Game {
+    /// The seqs of activities dated in local days `[from, to)`.
+    pub fn seqs_between(&self, from: Day, to: Day) -> impl Iterator<Item = u64> + '_ {
+        (from < to)
+            .then(|| self.by_day.range(from..to))
+            .into_iter()
+            .flatten()
+            .flat_map(|(_, seqs)| seqs.iter().copied())
+    }
+
     pub fn seqs_of(&self, seller: SellerIx) -> &[u64] {
         self.by_seller
             .get(seller as usize)
@@ -111,10 +125,15 @@ impl Game {
 pub fn index(p: &mut Projection, seq: u64) {
     let mut who = std::mem::take(&mut p.game.scratch);
     who.clear();
+    let mut day = None;
     if let Some(rec) = p.facts.get(seq as usize - 1) {
         participants(p, &rec.fact, &mut who);
+        day = (!who.is_empty()).then_some(rec.day);
     }
     let game = &mut p.game;
+    if let Some(day) = day {
+        game.by_day.entry(day).or_default().push(seq);
+    }
     for s in &who {
         let i = *s as usize;
         if game.by_seller.len() <= i {

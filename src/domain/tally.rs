@@ -62,7 +62,7 @@ fn cell_points(metric: Metric, kinds: &crate::domain::cells::Kinds) -> i64 {
 }
 
 /// The live seqs in `[from, to)` that can add to `scope`: the seller's
-/// own index, or a pass over the log's facts for a division or the org.
+/// own index, or the days' index for a division or the org.
 fn seqs_in(p: &Projection, scope: Scope, from: Day, to: Day) -> Vec<u64> {
     let live = |s: &u64| {
         p.facts
@@ -71,13 +71,7 @@ fn seqs_in(p: &Projection, scope: Scope, from: Day, to: Day) -> Vec<u64> {
     };
     match scope {
         Scope::Seller(s) => p.game.seqs_of(s).iter().copied().filter(live).collect(),
-        _ => p
-            .facts
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| !f.voided && from <= f.day && f.day < to)
-            .map(|(i, _)| i as u64 + 1)
-            .collect(),
+        _ => p.game.seqs_between(from, to).filter(live).collect(),
     }
 }
 
