@@ -3,15 +3,17 @@
 //!
 //! It owns events, the organisation and its membership history, validation,
 //! point rules, scoring, boards, competitions, the loop (SLA, claims, leads,
-//! matrix, customers, team selling, deliveries) and the practice figures
-//! (commission, knowledge, lead quality). It imports nothing of the crate
+//! matrix, customers, team selling, deliveries), the practice figures
+//! (commission, knowledge, lead quality) and the game (achievements,
+//! streaks, levels, challenges, kudos, targets, seasons). It imports nothing of the crate
 //! outside `domain/`, knows no JSON, HTTP or disk, and returns typed values.
 //!
 //! Roughly bottom up: event, time, rules, org, membership, validate,
 //! timeline, credit, cells, score (facade), winner, ranking, contest,
 //! projection, then the read models: rows, lead_stats, collaboration,
 //! profile, leads, matrix, customers, delivery, commission, knowledge,
-//! quality, competition, board, rules_view.
+//! quality, competition, board, rules_view; the game: game_rules, metric,
+//! game (state), tally, achievements, challenges, seasons, game_news.
 
 pub mod achievements;
 pub mod board;
