@@ -968,6 +968,11 @@ fn check_game(
         prop_assert_eq!(live.game.seqs_of(s), replayed.game.seqs_of(s));
     }
     prop_assert_eq!(&live.game.by_day, &replayed.game.by_day);
+    // The day counts kept by the fold equal a rebuild from the facts.
+    prop_assert_eq!(
+        &live.game.counts,
+        &crossboard::domain::day_counts::DayCounts::build(live)
+    );
     let mut who = Vec::new();
     for (i, f) in live.facts.iter().enumerate() {
         who.clear();

@@ -52,6 +52,9 @@ pub struct Game {
     /// Holiday weeks by the local day of their Monday, with their names.
     pub holidays: BTreeMap<Day, String>,
     pub seasons: Seasons,
+    /// Counted measures per day and division, kept with the credits.
+    pub counts: crate::domain::day_counts::DayCounts,
+    pub(crate) contrib: Vec<crate::domain::metric::Contribution>,
     /// The earliest end of an accepted challenge not yet frozen
     /// (`i64::MAX` if none): the fold checks one number per event.
     pub next_freeze: i64,
@@ -67,6 +70,8 @@ impl Default for Game {
             targets: Vec::new(),
             holidays: BTreeMap::new(),
             seasons: Seasons::default(),
+            counts: Default::default(),
+            contrib: Vec::new(),
             next_freeze: i64::MAX,
             scratch: Vec::new(),
         }

@@ -25,6 +25,7 @@ pub mod competition;
 pub mod contest;
 pub mod credit;
 pub mod customers;
+pub mod day_counts;
 pub mod delivery;
 pub mod event;
 pub mod game;

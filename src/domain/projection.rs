@@ -278,6 +278,7 @@ impl Projection {
                     );
                     self.rules_version = *version;
                     self.score = Scoreboard::build(timeline, &self.facts, &self.org);
+                    self.game.counts = crate::domain::day_counts::DayCounts::build(self);
                     let open = self
                         .competitions
                         .iter_mut()
@@ -546,6 +547,13 @@ impl Projection {
         let Some(at) = self.facts.get(seq as usize - 1).map(|r| r.at_us) else {
             return;
         };
+        // The game's day counts move with the credits (see
+        // `crate::domain::day_counts`).
+        let mut counts = std::mem::take(&mut self.game.counts);
+        let mut buf = std::mem::take(&mut self.game.contrib);
+        counts.change(self, seq, add, &mut buf);
+        self.game.counts = counts;
+        self.game.contrib = buf;
         let boards = std::iter::once(&mut self.score).chain(
             self.competitions
                 .iter_mut()

@@ -93,6 +93,14 @@ fn per_day(p: &Projection, scope: Scope, metric: Metric, from: Day, to: Day) -> 
                 }
             }),
         }
+    } else if let Some(division) = match scope {
+        Scope::Division(d) => Some(Some(d)),
+        Scope::Org => Some(None),
+        Scope::Seller(_) => None,
+    } {
+        p.game.counts.each(metric, division, from, to, |day, v| {
+            days.insert(day, v);
+        });
     } else {
         let mut buf = Vec::new();
         for seq in seqs_in(p, scope, from, to) {
