@@ -7,7 +7,11 @@
 //! * a **seller** token reads, and appends activities only as its own seller
 //!   (`from`, `by`, `seller`, `host` must be that seller);
 //! * a **leader** token does everything: rules, competitions, organisation
-//!   events, voids, import and export.
+//!   events, voids, import and export, and the tokens themselves.
+//!
+//! Anyone may ask who their token is (`GET /api/v1/me`) and redeem a
+//! one-time sign-in code (`POST /api/v1/signin`): the code is the
+//! credential there, and it works once.
 //!
 //! Every route's access is declared in [`access`], one table for the whole
 //! API, and [`require`] enforces it as a middleware before any handler runs.
@@ -73,7 +77,8 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/collaboration"
             | "/api/v1/matrix"
             | "/api/v1/boards/quality"
-            | "/api/v1/knowledge",
+            | "/api/v1/knowledge"
+            | "/api/v1/me",
         ) => Access::Board,
         (
             true,
@@ -87,6 +92,7 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/leads",
         ) => Access::Read,
         (false, "/api/v1/events") if method == Method::POST => Access::Append,
+        (false, "/api/v1/signin") if method == Method::POST => Access::Public,
         _ => Access::Leader,
     }
 }
@@ -139,7 +145,7 @@ pub async fn require(State(api): State<Api>, mut req: Request, next: Next) -> Re
     else {
         return next.run(req).await;
     };
-    if !auth.enabled {
+    if !auth.enabled() {
         req.extensions_mut().insert(Identity::open());
         return next.run(req).await;
     }
@@ -159,7 +165,7 @@ pub async fn require(State(api): State<Api>, mut req: Request, next: Next) -> Re
             )
         }
         Ok(Some(secret)) => match auth.lookup(&secret) {
-            Some(who) => Some(who.clone()),
+            Some(who) => Some(who),
             None if open => None,
             None => return unauthorized("invalid_token", "unknown or revoked token"),
         },
@@ -298,6 +304,14 @@ mod tests {
         assert_eq!(access(&Method::GET, "/api/v1/leads"), Access::Read);
         assert_eq!(access(&Method::GET, "/api/v1/matrix"), Access::Board);
         assert_eq!(access(&Method::PUT, "/api/v1/rules"), Access::Leader);
+        assert_eq!(access(&Method::GET, "/api/v1/me"), Access::Board);
+        assert_eq!(access(&Method::POST, "/api/v1/signin"), Access::Public);
+        assert_eq!(access(&Method::GET, "/api/v1/tokens"), Access::Leader);
+        assert_eq!(access(&Method::POST, "/api/v1/tokens"), Access::Leader);
+        assert_eq!(
+            access(&Method::DELETE, "/api/v1/tokens/{id}"),
+            Access::Leader
+        );
         assert_eq!(
             access(&Method::GET, "/api/v1/something-new"),
             Access::Leader

@@ -21,6 +21,7 @@ pub mod listen;
 pub mod live;
 pub mod metrics;
 pub mod openapi;
+pub mod people;
 pub mod practice;
 pub mod query;
 pub mod rules;
@@ -74,6 +75,7 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .merge(rules::routes())
         .merge(competitions::routes())
         .merge(customers::routes())
+        .merge(people::routes())
         .merge(transfer::routes())
         .merge(metrics::routes())
         .merge(extra)
