@@ -186,6 +186,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     // Tests and scripts read this line to find the port when --addr uses :0.
     println!("crossboard listening on http://{local}");
     // Links that open each page already signed in, so the demo is one click.
+    // The secret rides in the fragment, which browsers never send: it stays
+    // out of access logs and proxies, and the page removes it at once.
     for (t, secret) in &demo_tokens {
         let pages: &[&str] = match t.role {
             crate::tokens::Role::Screen => &["wall"],
@@ -193,7 +195,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             crate::tokens::Role::Leader => &["admin"],
         };
         for page in pages {
-            println!("  open http://{local}/{page}?token={secret}");
+            println!("  open http://{local}/{page}#token={secret}");
         }
     }
     tracing::info!(addr = %local, data = %opts.data.display(), "serving");
