@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod people;
 pub mod practice;
+pub mod privacy;
 pub mod query;
 pub mod rules;
 pub mod transfer;
@@ -52,6 +53,8 @@ pub struct Api {
     pub auth: Arc<Auth>,
     /// Host/Origin checks, rate limits and the live socket cap.
     pub guard: Arc<guard::Guard>,
+    /// What wall screens may learn about people (`--wall-privacy`).
+    pub privacy: privacy::WallPrivacy,
 }
 
 /// Routes of other rings (webhooks) reach the core through this, without
@@ -84,6 +87,11 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .merge(web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Inside auth: it needs the caller's identity.
+        .layer(axum::middleware::from_fn_with_state(
+            api.clone(),
+            privacy::scrub_boards,
+        ))
         // After routing, so that it sees the matched route's pattern.
         .layer(axum::middleware::from_fn_with_state(
             api.clone(),

@@ -485,6 +485,9 @@ pub struct Me {
     open: Option<bool>,
     /// True for a tokenless reader under `--public-boards` (a screen).
     anonymous: Option<bool>,
+    /// What the server sends this caller about people on boards and the live
+    /// socket: `names`, `initials` or `divisions` (`--wall-privacy`; screens only).
+    wall_privacy: String,
 }
 
 #[derive(ToSchema)]
@@ -810,7 +813,11 @@ fn delete_webhook() {}
     description = "A websocket: send `{\"subscribe\": \"sellers\" | \"divisions\" | \"competition:<id>\", \"window\": \"week\"}`; \
 receive the board, then a new one on every change (at most every 100 ms), and highlight frames. \
 A subscription may add `\"limit\"` (rows, default 100) and `\"zeros\": true` (list sellers at 0 points, \
-which are otherwise only counted in `zeros_omitted`).",
+which are otherwise only counted in `zeros_omitted`). `{\"subscribe\": \"feed\"}` answers \
+`{\"feed\": [line, ...]}` (the latest activities, oldest first) and then sends `{\"activity\": line}` per new \
+activity, a line being `{seq, type, text, at, sellers: [{id, name, division}]}`. Under \
+`--wall-privacy initials|divisions` a screen token (or a tokenless reader) gets initials or division names \
+instead of names, and pseudonyms instead of seller ids, on every frame and on the board routes.",
     responses((status = 101, description = "Switching to the websocket protocol")))]
 #[allow(dead_code)]
 fn live() {}

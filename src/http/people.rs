@@ -83,6 +83,8 @@ async fn me(State(api): State<Api>, who: Identity) -> Json<Value> {
     if !who.token_id.is_empty() {
         out["token"] = json!({ "id": who.token_id });
     }
+    // The wall leaves out what the server will not send it anyway.
+    out["wall_privacy"] = api.privacy.for_caller(&who).as_str().into();
     Json(out)
 }
 

@@ -24,8 +24,9 @@
 //! which a plain bounded queue would not see.
 //!
 //! Files: [`hub`] (publishers per board), [`highlights`] (celebration
-//! frames), [`session`] (one per socket).
+//! frames), [`feed`] (a line per activity), [`session`] (one per socket).
 
+mod feed;
 mod highlights;
 mod hub;
 mod session;
@@ -115,7 +116,13 @@ pub fn routes() -> Router<Api> {
     Router::new().route("/api/v1/live", get(upgrade))
 }
 
-async fn upgrade(State(api): State<Api>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(api): State<Api>,
+    who: crate::tokens::Identity,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // Fixed for the socket's life: a screen's frames are scrubbed for it.
+    let privacy = api.privacy.for_caller(&who);
     // Counted from the upgrade until the session ends (`--max-live-sockets`).
     let Some(slot) = api.guard.live_socket() else {
         return ApiError::new(
@@ -133,7 +140,7 @@ async fn upgrade(State(api): State<Api>, ws: WebSocketUpgrade) -> Response {
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| async move {
-            session(hub, socket).await;
+            session(hub, socket, privacy).await;
             drop(slot);
         })
 }
