@@ -54,8 +54,13 @@ async fn people(s: &Server, leader: &reqwest::Client) -> Vec<(String, String, St
 /// Opens the socket as `token`, subscribes to every seller, the divisions
 /// and the feed, then logs a cross-division order from a lead as the
 /// leader; returns every frame until both its highlight and its activity
-/// line arrived.
-async fn frames(s: &Server, token: &str, leader: &reqwest::Client, tag: &str) -> Vec<Value> {
+/// line arrived, and the id of the seller who closed the order.
+async fn frames(
+    s: &Server,
+    token: &str,
+    leader: &reqwest::Client,
+    tag: &str,
+) -> (Vec<Value>, String) {
     let url = format!(
         "{}?token={token}",
         s.url("/api/v1/live").replacen("http://", "ws://", 1)
@@ -69,6 +74,19 @@ async fn frames(s: &Server, token: &str, leader: &reqwest::Client, tag: &str) ->
         ws.send(Message::Text(sub.to_string().into()))
             .await
             .unwrap();
+    }
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    // The board as it was before the order, for the movement it causes.
+    while !out.iter().any(|f: &Value| f["board"] == "sellers") {
+        let msg = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .expect("a first board")
+            .expect("socket open")
+            .expect("frame");
+        if let Message::Text(t) = msg {
+            out.push(serde_json::from_str(t.as_str()).unwrap());
+        }
     }
     let (_, board) = get(leader, &s.url("/api/v1/boards/sellers?window=all")).await;
     let rows = board["rows"].as_array().unwrap();
@@ -88,10 +106,12 @@ async fn frames(s: &Server, token: &str, leader: &reqwest::Client, tag: &str) ->
         let (code, v) = post(leader, &s.url("/api/v1/events"), &body).await;
         assert_eq!(code, 201, "{v}");
     }
-    let mut out = Vec::new();
     let (mut highlight, mut activity) = (false, false);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !(highlight && activity) {
+    // A board frame after the order, with the climber no longer last:
+    // boards are coalesced, so it may come after the highlight.
+    let climber = last["id"].as_str().unwrap().to_string();
+    let mut moved = false;
+    while !(highlight && activity && moved) {
         let msg = tokio::time::timeout_at(deadline, ws.next())
             .await
             .unwrap_or_else(|_| panic!("no highlight and activity line in time: {out:?}"))
@@ -100,13 +120,19 @@ async fn frames(s: &Server, token: &str, leader: &reqwest::Client, tag: &str) ->
         if let Message::Text(t) = msg {
             let v: Value = serde_json::from_str(t.as_str()).unwrap();
             highlight |= v["highlight"]["kind"] == "cross_sell_order";
+            moved |= v["board"] == "sellers"
+                && v["rows"].as_array().is_some_and(|rows| {
+                    rows.iter()
+                        .any(|r| r["id"] == climber.as_str() && r["rank"] != last["rank"])
+                        || !rows.iter().any(|r| r["id"] == climber.as_str())
+                });
             activity |= v["activity"]["text"]
                 .as_str()
                 .is_some_and(|t| t.contains("closed an order"));
             out.push(v);
         }
     }
-    out
+    (out, last["id"].as_str().unwrap().to_string())
 }
 
 fn seller_rows(frames: &[Value]) -> Vec<Value> {
@@ -133,7 +159,7 @@ async fn initials_mode_sends_a_screen_no_full_name_and_a_leader_every_name() {
     let (_, me) = get(&leader, &s.url("/api/v1/me")).await;
     assert_eq!(me["wall_privacy"], "names", "{me}");
 
-    let seen = frames(&s, &screen_token, &leader, "screen").await;
+    let (seen, _) = frames(&s, &screen_token, &leader, "screen").await;
     let text = serde_json::to_string(&seen).unwrap();
     for (id, name, _) in &people {
         assert!(!text.contains(name.as_str()), "{name} sent to a screen");
@@ -186,7 +212,7 @@ async fn initials_mode_sends_a_screen_no_full_name_and_a_leader_every_name() {
     );
 
     // A leader's socket and board carry the names.
-    let seen = frames(&s, &leader_token, &leader, "leader").await;
+    let (seen, climber) = frames(&s, &leader_token, &leader, "leader").await;
     let text = serde_json::to_string(&seen).unwrap();
     assert!(
         people.iter().any(|(_, n, _)| text.contains(n.as_str())),
@@ -201,6 +227,26 @@ async fn initials_mode_sends_a_screen_no_full_name_and_a_leader_every_name() {
                 .is_some_and(|t| t.contains("closed an order"))
         })
         .unwrap();
+    // Rank movement since the morning: the order's climb adds exactly the
+    // ranks gained to the climber's `day_move`.
+    let row = |f: &Value| {
+        f["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == climber.as_str())
+            .cloned()
+            .expect("the climber's row")
+    };
+    let boards: Vec<&Value> = seen.iter().filter(|f| f["board"] == "sellers").collect();
+    let (before, after) = (row(boards[0]), row(boards[boards.len() - 1]));
+    let gained = before["rank"].as_i64().unwrap() - after["rank"].as_i64().unwrap();
+    assert!(gained > 0, "{before} → {after}");
+    assert_eq!(
+        after["day_move"].as_i64().unwrap() - before["day_move"].as_i64().unwrap(),
+        gained,
+        "{before} → {after}"
+    );
     let named = people.iter().any(|(_, n, _)| {
         line["activity"]["text"]
             .as_str()
@@ -217,7 +263,7 @@ async fn divisions_mode_shows_a_screen_teams_only() {
     let leader = client_with_token(&s.demo_token("leader").unwrap());
     let screen_token = s.demo_token("screen").unwrap();
     let people = people(&s, &leader).await;
-    let seen = frames(&s, &screen_token, &leader, "div").await;
+    let (seen, _) = frames(&s, &screen_token, &leader, "div").await;
     let text = serde_json::to_string(&seen).unwrap();
     for (id, name, _) in &people {
         assert!(!text.contains(name.as_str()), "{name} sent to a screen");

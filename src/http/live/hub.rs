@@ -21,6 +21,7 @@ use crate::writer::Shared;
 
 use super::feed::{backfill, follow_feed, Recent};
 use super::highlights::follow_highlights;
+use super::movement::Morning;
 use super::{Limits, COALESCE, REFRESH};
 
 /// Everything sessions of one server share. It lives while any socket is
@@ -95,12 +96,14 @@ impl Hub {
         if let Some(p) = boards.get(&key).and_then(Weak::upgrade) {
             return Some(p);
         }
-        let (text, boundary) = render_frame(&self.shared, spec, privacy, Utc::now())?;
+        let mut morning = Morning::default();
+        let (text, boundary) = render_frame(&self.shared, spec, privacy, &mut morning, Utc::now())?;
         let (tx, rx) = watch::channel(Utf8Bytes::from(text));
         let task = tokio::spawn(publish(
             self.shared.clone(),
             spec.clone(),
             privacy,
+            morning,
             tx,
             boundary,
         ));
@@ -129,19 +132,27 @@ pub(super) fn render_frame(
     shared: &Arc<Shared>,
     spec: &BoardSpec,
     privacy: WallPrivacy,
+    morning: &mut Morning,
     now: DateTime<Utc>,
 ) -> Option<(String, Option<DateTime<Utc>>)> {
-    let (frame, boundary) = {
+    let sellers = matches!(spec.kind, BoardKind::Sellers);
+    let (mut value, boundary) = {
         let p = shared.projection.read();
-        (board::render(&p, spec, now)?, next_boundary(&p, spec, now))
+        let frame = board::render(&p, spec, now)?;
+        let boundary = next_boundary(&p, spec, now);
+        if privacy == WallPrivacy::Names && !sellers {
+            // Nothing to add or hide: straight to text.
+            return serde_json::to_string(&frame)
+                .ok()
+                .map(|text| (text, boundary));
+        }
+        let mut value = serde_json::to_value(&frame).ok()?;
+        morning.annotate(&p, spec, now, &mut value);
+        (value, boundary)
     };
-    if privacy == WallPrivacy::Names {
-        return serde_json::to_string(&frame)
-            .ok()
-            .map(|text| (text, boundary));
+    if privacy != WallPrivacy::Names {
+        scrubber(shared, privacy).value(&mut value);
     }
-    let mut value = serde_json::to_value(&frame).ok()?;
-    scrubber(shared, privacy).value(&mut value);
     Some((value.to_string(), boundary))
 }
 
@@ -168,6 +179,7 @@ pub(super) async fn publish(
     shared: Arc<Shared>,
     spec: BoardSpec,
     privacy: WallPrivacy,
+    mut morning: Morning,
     tx: watch::Sender<Utf8Bytes>,
     mut boundary: Option<DateTime<Utc>>,
 ) {
@@ -189,7 +201,8 @@ pub(super) async fn publish(
         let seq = *changes.borrow_and_update();
         crate::metrics::frames_coalesced(seq.saturating_sub(rendered_seq).saturating_sub(1));
         rendered_seq = seq;
-        let Some((text, next)) = render_frame(&shared, &spec, privacy, Utc::now()) else {
+        let Some((text, next)) = render_frame(&shared, &spec, privacy, &mut morning, Utc::now())
+        else {
             continue;
         };
         boundary = next;

@@ -29,6 +29,7 @@
 mod feed;
 mod highlights;
 mod hub;
+mod movement;
 mod session;
 
 use std::time::Duration;
