@@ -530,3 +530,91 @@ async fn a_fresh_server_walks_its_first_leader_through_setup() {
     screenshot(&c, "people-setup-done").await;
     c.close().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wall_shows_what_just_happened_with_initials_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::Server::start_with(
+        &dir.path().join("data"),
+        &[
+            "--demo",
+            "--demo-every",
+            "100000",
+            "--wall-privacy",
+            "initials",
+        ],
+        &[],
+    );
+    let leader = s.demo_token("leader").expect("leader token");
+    let screen = s.demo_token("screen").expect("screen token");
+    let http = common::client_with_token(&leader);
+    let (_, sellers) = common::get(&http, &s.url("/api/v1/sellers")).await;
+    let names: Vec<String> = sellers["sellers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap().to_string())
+        .collect();
+    let driver = start_driver().await;
+    let c = browser(&driver, &dir.path().join("chromium")).await;
+    c.set_window_size(1920, 1080).await.expect("1080p");
+    c.goto(&s.url(&format!("/wall?boards=sellers:all&rotate=0#token={screen}")))
+        .await
+        .expect("open /wall");
+    until(
+        &c,
+        "rows with avatars and a feed",
+        "document.querySelectorAll('#board .row .avatar').length >= 5 && \
+         document.querySelectorAll('#feed-list li').length >= 3",
+    )
+    .await;
+
+    // An order from a lead: the climber rises (▲ since the morning) and
+    // the feed's first line says what happened, by initials.
+    let (_, board) = common::get(&http, &s.url("/api/v1/boards/sellers?window=all")).await;
+    let rows = board["rows"].as_array().unwrap();
+    let last = &rows[rows.len() - 1];
+    let giver = rows
+        .iter()
+        .find(|r| r["division"] != last["division"])
+        .unwrap();
+    for body in [
+        json!({"type": "lead_given", "data": {"lead": "FEED-L1", "from": giver["id"],
+            "to_division": last["division"], "to_seller": last["id"], "customer": "Feed AB"}}),
+        json!({"type": "order_closed", "data": {"order": "FEED-O1", "seller": last["id"],
+            "customer": "Feed AB", "amount": 900_000_000i64, "currency": "SEK", "lead": "FEED-L1"}}),
+    ] {
+        let (code, v) = common::post(&http, &s.url("/api/v1/events"), &body).await;
+        assert_eq!(code, 201, "{v}");
+    }
+    let first = until(
+        &c,
+        "the order in the feed",
+        "(document.querySelector('#feed-list li') || {textContent: ''}).textContent.includes('closed an order from') && \
+         document.querySelector('#feed-list li').textContent",
+    )
+    .await;
+    assert!(first.as_str().unwrap().contains("just now"), "{first}");
+    until(
+        &c,
+        "a rise since the morning",
+        "[...document.querySelectorAll('#board .daymove.up')].some(e => e.textContent.startsWith('▲'))",
+    )
+    .await;
+    until(
+        &c,
+        "the banner to go",
+        "document.getElementById('banner').hidden",
+    )
+    .await;
+    screenshot(&c, "people-wall-feed-1080p").await;
+    let text = js(&c, "return document.body.innerText;").await;
+    let text = text.as_str().unwrap();
+    for n in &names {
+        assert!(!text.contains(n.as_str()), "{n} on a wall in initials mode");
+    }
+    c.set_window_size(3840, 2160).await.expect("4K");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    screenshot(&c, "people-wall-feed-4k").await;
+    c.close().await.ok();
+}

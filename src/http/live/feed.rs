@@ -243,7 +243,9 @@ pub(super) fn line(p: &Projection, env: &Envelope) -> Option<Value> {
         "seq": env.seq,
         "type": env.event.type_name(),
         "text": text,
-        "at": format_us(env.recorded_at),
+        // Business time: a backdated or imported activity says when it
+        // happened, not when it was typed in.
+        "at": format_us(env.occurred_at),
         "sellers": people,
     }))
 }
