@@ -618,3 +618,90 @@ async fn the_wall_shows_what_just_happened_with_initials_only() {
     screenshot(&c, "people-wall-feed-4k").await;
     c.close().await.ok();
 }
+
+/// axe-core's browser bundle, installed from npm by `scripts/test.sh` (into
+/// `target/axe`), or wherever `AXE_CORE_JS` points.
+fn axe_source() -> String {
+    let path = std::env::var("AXE_CORE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target/axe/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core not found at {} ({e}): run `npm install --prefix target/axe axe-core@4` \
+             (scripts/test.sh does)",
+            path.display()
+        )
+    })
+}
+
+/// Runs axe-core in the page and returns its serious and critical
+/// violations as "rule: target" lines.
+async fn axe(c: &Client, source: &str) -> Vec<String> {
+    // WebDriver scripts are not bound by the page's Content-Security-Policy,
+    // so axe is injected without loosening what the product sends.
+    c.execute(&format!("{source}\n;return true;"), vec![])
+        .await
+        .expect("inject axe-core");
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] }).then((r) => done(
+               r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                 .flatMap((v) => v.nodes.map((n) => v.id + ' (' + v.impact + '): ' + n.target.join(' ')))),
+               (e) => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("axe.run");
+    serde_json::from_value(found).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn axe_core_finds_no_serious_violation_on_any_page() {
+    let source = axe_source();
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::Server::start_with(
+        &dir.path().join("data"),
+        &["--demo", "--demo-every", "100000"],
+        &[],
+    );
+    let leader = s.demo_token("leader").expect("leader token");
+    let seller = s.demo_token("seller").expect("seller token");
+    let driver = start_driver().await;
+    let c = browser(&driver, &dir.path().join("chromium")).await;
+    let mut report = Vec::new();
+    // (page, token, what to wait for, width)
+    let pages = [
+        ("/", &leader, "document.readyState === 'complete'", 1280),
+        ("/wall?rotate=0", &leader, "document.querySelectorAll('#board .row').length > 2", 1920),
+        ("/log", &seller, "!document.getElementById('me-fixed').hidden", 390),
+        ("/log", &leader, "document.querySelectorAll('#me option').length > 5", 1280),
+        ("/me", &seller, "!document.getElementById('profile').hidden", 390),
+        ("/me", &leader, "!document.getElementById('profile').hidden", 1280),
+        ("/admin", &leader, "document.querySelectorAll('#token-table tr').length > 1 && document.getElementById('rules-text').value", 1280),
+    ];
+    for (i, (path, token, ready, width)) in pages.into_iter().enumerate() {
+        c.set_window_size(width, 1000).await.expect("size");
+        // A distinct query each time: a change of fragment alone would not
+        // load the page again.
+        let sep = if path.contains('?') { "&" } else { "?" };
+        c.goto(&s.url(&format!("{path}{sep}axe={i}#token={token}")))
+            .await
+            .expect("open page");
+        let what = format!("axe page {}", path.replace(['/', '?', '='], "_"));
+        until(&c, &what, ready).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        // axe rates a missing <h1> "moderate"; the pages have one anyway.
+        if js(&c, "return document.querySelectorAll('h1').length;").await != 1 {
+            report.push(format!("{path}: not exactly one level-one heading"));
+        }
+        for v in axe(&c, &source).await {
+            report.push(format!("{path} at {width}px: {v}"));
+        }
+    }
+    assert!(report.is_empty(), "axe-core:\n{}", report.join("\n"));
+    c.close().await.ok();
+}
