@@ -67,7 +67,8 @@ async fn frames(
     );
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("socket");
     for sub in [
-        json!({"subscribe": "sellers", "window": "all", "zeros": true, "limit": 1000}),
+        json!({"subscribe": "sellers", "window": "all", "zeros": true, "limit": 1000,
+            "day_move": true}),
         json!({"subscribe": "divisions", "window": "all"}),
         json!({"subscribe": "feed"}),
     ] {

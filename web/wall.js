@@ -35,7 +35,7 @@
       const w = win || "week";
       // Only the rows the wall shows: the server cuts at the limit and
       // counts the rest (tied_beyond, zeros_omitted) instead of sending them.
-      return { key: `sellers:${w}`, sub: { subscribe: "sellers", window: w, limit: ROWS } };
+      return { key: `sellers:${w}`, sub: { subscribe: "sellers", window: w, limit: ROWS, day_move: true } };
     }
     if (name === "divisions") {
       const w = win || "month", s = scoring || "per_seller";

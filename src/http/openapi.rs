@@ -813,7 +813,8 @@ fn delete_webhook() {}
     description = "A websocket: send `{\"subscribe\": \"sellers\" | \"divisions\" | \"competition:<id>\", \"window\": \"week\"}`; \
 receive the board, then a new one on every change (at most every 100 ms), and highlight frames. \
 A subscription may add `\"limit\"` (rows, default 100) and `\"zeros\": true` (list sellers at 0 points, \
-which are otherwise only counted in `zeros_omitted`). `{\"subscribe\": \"feed\"}` answers \
+which are otherwise only counted in `zeros_omitted`); `\"day_move\": true` adds to each seller row its rank \
+movement since the organisation's midnight (this morning's rank minus today's, same window). `{\"subscribe\": \"feed\"}` answers \
 `{\"feed\": [line, ...]}` (the latest activities, oldest first) and then sends `{\"activity\": line}` per new \
 activity, a line being `{seq, type, text, at, sellers: [{id, name, division}]}`. Under \
 `--wall-privacy initials|divisions` a screen token (or a tokenless reader) gets initials or division names \

@@ -30,7 +30,8 @@ pub(super) struct Hub {
     pub(super) shared: Arc<Shared>,
     /// One publisher per board and privacy level: a scrubbed frame is
     /// made once per change, like any other.
-    pub(super) boards: Mutex<HashMap<(BoardSpec, WallPrivacy), Weak<Publisher>>>,
+    /// Keyed by board, privacy level and whether rows carry `day_move`.
+    pub(super) boards: Mutex<HashMap<(BoardSpec, WallPrivacy, bool), Weak<Publisher>>>,
     pub(super) highlights: broadcast::Sender<Utf8Bytes>,
     pub(super) follower: JoinHandle<()>,
     /// The latest activity lines, for sockets that subscribe to the feed.
@@ -89,14 +90,15 @@ impl Hub {
         &self,
         spec: &BoardSpec,
         privacy: WallPrivacy,
+        day_move: bool,
     ) -> Option<Arc<Publisher>> {
         let mut boards = self.boards.lock();
         boards.retain(|_, p| p.strong_count() > 0);
-        let key = (spec.clone(), privacy);
+        let key = (spec.clone(), privacy, day_move);
         if let Some(p) = boards.get(&key).and_then(Weak::upgrade) {
             return Some(p);
         }
-        let mut morning = Morning::default();
+        let mut morning = Morning::new(day_move);
         let (text, boundary) = render_frame(&self.shared, spec, privacy, &mut morning, Utc::now())?;
         let (tx, rx) = watch::channel(Utf8Bytes::from(text));
         let task = tokio::spawn(publish(
@@ -135,7 +137,7 @@ pub(super) fn render_frame(
     morning: &mut Morning,
     now: DateTime<Utc>,
 ) -> Option<(String, Option<DateTime<Utc>>)> {
-    let sellers = matches!(spec.kind, BoardKind::Sellers);
+    let sellers = morning.enabled && matches!(spec.kind, BoardKind::Sellers);
     let (mut value, boundary) = {
         let p = shared.projection.read();
         let frame = board::render(&p, spec, now)?;

@@ -1,7 +1,9 @@
-//! Rank movement since the start of the day (▲3 / ▼1 on the wall): each
-//! row of a live seller board carries `day_move`, this morning's rank
-//! minus today's (positive = climbed), for the same window cut at the
-//! organisation's local midnight.
+//! Rank movement since the start of the day (▲3 / ▼1 on the wall): with
+//! `"day_move": true` in its subscription, each row of a live seller board
+//! carries `day_move`, this morning's rank minus today's (positive =
+//! climbed), for the same window cut at the organisation's local midnight.
+//! Opt-in, so that a plain subscription still gets exactly the HTTP
+//! board's rows and pays nothing for it.
 //!
 //! The morning ranks are a full ranking of every seller, so a publisher
 //! keeps them and recomputes at most every [`MORNING_REFRESH`] (or when
@@ -23,14 +25,23 @@ use crate::domain::Projection;
 const MORNING_REFRESH: Duration = Duration::from_secs(60);
 
 /// A publisher's memory of this morning's ranks.
-#[derive(Default)]
 pub(super) struct Morning {
+    /// The subscription asked for `day_move`.
+    pub(super) enabled: bool,
     /// The local day the ranks belong to, and when they were computed.
     day: Option<(i64, Instant)>,
     ranks: HashMap<String, u32>,
 }
 
 impl Morning {
+    pub(super) fn new(enabled: bool) -> Morning {
+        Morning {
+            enabled,
+            day: None,
+            ranks: HashMap::new(),
+        }
+    }
+
     /// Adds `day_move` to each row of a seller board frame. Boards whose
     /// window began today (a day board, a Monday's week) have no morning.
     pub(super) fn annotate(
@@ -40,7 +51,10 @@ impl Morning {
         now: DateTime<Utc>,
         frame: &mut Value,
     ) {
-        if !matches!(spec.kind, BoardKind::Sellers) || spec.window == WindowKind::Day {
+        if !self.enabled
+            || !matches!(spec.kind, BoardKind::Sellers)
+            || spec.window == WindowKind::Day
+        {
             return;
         }
         let window = Window::containing(spec.window, now, p.tz);

@@ -22,6 +22,8 @@ use super::{Limits, LIVE_ROWS, MAX_LIVE_ROWS, OUT_QUEUE};
 
 pub(super) struct Sub {
     pub(super) spec: BoardSpec,
+    /// Rows carry `day_move` (see `movement`).
+    pub(super) day_move: bool,
     pub(super) rx: watch::Receiver<Utf8Bytes>,
     pub(super) _publisher: Arc<Publisher>,
     /// A newer frame waits to be sent.
@@ -350,6 +352,17 @@ impl Session {
                 )
             }
         };
+        let day_move = match msg.get("day_move") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "invalid_message",
+                    "day_move must be true or false",
+                )
+                .with_field("day_move"))
+            }
+        };
         let kind = board_kind(name, &q)?;
         let spec = BoardSpec {
             // Division boards list every division either way: one publisher.
@@ -358,7 +371,11 @@ impl Session {
             window,
             limit: Some(limit),
         };
-        if let Some(sub) = self.subs.iter_mut().find(|s| s.spec == spec) {
+        if let Some(sub) = self
+            .subs
+            .iter_mut()
+            .find(|s| s.spec == spec && s.day_move == day_move)
+        {
             // Asked again: answer again with the current board.
             sub.dirty = true;
             return Ok(());
@@ -374,7 +391,7 @@ impl Session {
         }
         let publisher = self
             .hub
-            .publisher(&spec, self.privacy)
+            .publisher(&spec, self.privacy, day_move)
             .ok_or_else(|| ApiError::not_found(format!("no board '{name}'")))?;
         let mut rx = publisher.rx.clone();
         rx.borrow_and_update();
@@ -389,6 +406,7 @@ impl Session {
         );
         self.subs.push(Sub {
             spec,
+            day_move,
             rx,
             _publisher: publisher,
             dirty: true,
