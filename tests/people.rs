@@ -210,3 +210,62 @@ async fn the_first_leader_token_made_over_http_closes_an_open_api() {
     let (code, _) = get(&leader, &s.url("/api/v1/sellers")).await;
     assert_eq!(code, 200);
 }
+
+/// The live socket takes the token in `Sec-WebSocket-Protocol` (what the
+/// pages send: no secret in a URL a proxy could log), answers with
+/// `crossboard` only, and refuses a revoked token at once there too.
+#[tokio::test]
+async fn the_live_socket_takes_the_token_as_a_subprotocol() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let (_dir, s) = demo().await;
+    let leader = client_with_token(&s.demo_token("leader").unwrap());
+    let (_, made) = post(
+        &leader,
+        &s.url("/api/v1/tokens"),
+        &json!({"role": "screen"}),
+    )
+    .await;
+    let code_ = made["signin"]["code"].as_str().unwrap();
+    let (_, signed) = post(&client(), &s.url("/api/v1/signin"), &json!({"code": code_})).await;
+    let secret = signed["token"].as_str().unwrap().to_string();
+    let open = |protocols: String| {
+        let url = s.url("/api/v1/live").replacen("http://", "ws://", 1);
+        async move {
+            let mut req = url.into_client_request().unwrap();
+            req.headers_mut()
+                .insert("sec-websocket-protocol", protocols.parse().unwrap());
+            tokio_tungstenite::connect_async(req).await
+        }
+    };
+    let (_, res) = open(format!("crossboard, bearer.{secret}"))
+        .await
+        .expect("the socket opens with the token as a subprotocol");
+    assert_eq!(
+        res.headers()
+            .get("sec-websocket-protocol")
+            .and_then(|v| v.to_str().ok()),
+        Some("crossboard"),
+        "the secret is never echoed back"
+    );
+    match open("crossboard".into()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status().as_u16(), 401),
+        other => panic!(
+            "opened without a token: {:?}",
+            other.map(|(_, r)| r.status())
+        ),
+    }
+    let id = signed["id"].as_str().unwrap();
+    let r = leader
+        .delete(s.url(&format!("/api/v1/tokens/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    match open(format!("crossboard, bearer.{secret}")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status().as_u16(), 401),
+        other => panic!(
+            "a revoked token opened the socket: {:?}",
+            other.map(|(_, r)| r.status())
+        ),
+    }
+}

@@ -135,9 +135,13 @@ const CB = (() => {
   function liveUrl() {
     const u = new URL("/api/v1/live", location.href);
     u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-    const t = token();
-    if (t) u.searchParams.set("token", t);
     return u.toString();
+  }
+
+  /** The token rides in a subprotocol header, never in the socket's URL. */
+  function liveProtocols() {
+    const t = token();
+    return t ? ["crossboard", "bearer." + t] : ["crossboard"];
   }
 
   /**
@@ -151,7 +155,7 @@ const CB = (() => {
     const status = (up) => onStatus && onStatus(up);
     function open() {
       if (closed) return;
-      try { ws = new WebSocket(liveUrl()); } catch (_) { return retry(); }
+      try { ws = new WebSocket(liveUrl(), liveProtocols()); } catch (_) { return retry(); }
       ws.onopen = () => {
         delay = 500;
         status(true);

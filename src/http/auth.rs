@@ -97,6 +97,12 @@ pub fn access(method: &Method, route: &str) -> Access {
     }
 }
 
+/// Prefix of the websocket subprotocol that carries a token secret.
+pub const BEARER_PROTOCOL: &str = "bearer.";
+/// The subprotocol the live socket answers with (the bearer one is never
+/// echoed back).
+pub const LIVE_PROTOCOL: &str = "crossboard";
+
 fn unauthorized(code: &'static str, message: &str) -> Response {
     let mut res = ApiError::new(StatusCode::UNAUTHORIZED, code, message).into_response();
     res.headers_mut().insert(
@@ -111,8 +117,11 @@ fn forbidden(message: String) -> Response {
 }
 
 /// The secret a request presents: `Authorization: Bearer <secret>`, or on
-/// the live socket `?token=<secret>` (browsers cannot set headers on a
-/// websocket). `Err` for an Authorization header that is not a bearer token.
+/// the live socket (browsers cannot set headers on a websocket) the
+/// subprotocol `bearer.<secret>` beside `crossboard` in
+/// `Sec-WebSocket-Protocol` — a header, so it stays out of the access logs
+/// of proxies that log URLs — or, for older clients, `?token=<secret>`.
+/// `Err` for an Authorization header that is not a bearer token.
 fn presented(req: &Request, route: &str) -> Result<Option<String>, ()> {
     if let Some(h) = req.headers().get(header::AUTHORIZATION) {
         let h = h.to_str().map_err(|_| ())?;
@@ -123,6 +132,16 @@ fn presented(req: &Request, route: &str) -> Result<Option<String>, ()> {
         return Ok(Some(secret.trim().to_string()));
     }
     if route == "/api/v1/live" {
+        let offered = req
+            .headers()
+            .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .find_map(|p| p.trim().strip_prefix(BEARER_PROTOCOL).map(str::to_string));
+        if let Some(secret) = offered.filter(|s| !s.is_empty()) {
+            return Ok(Some(secret));
+        }
         let query = req.uri().query().unwrap_or("");
         for pair in query.split('&') {
             if let Some(v) = pair.strip_prefix("token=") {

@@ -136,7 +136,11 @@ async fn upgrade(
     let hub = Hub::for_shared(&api.shared);
     // tungstenite's default buffers are 128 KiB each per socket; a thousand
     // wall screens would hold a quarter GiB of mostly empty buffers.
-    ws.max_message_size(MAX_INBOUND)
+    // A browser that offered `crossboard, bearer.<secret>` needs one of its
+    // protocols chosen back, or it drops the socket: `crossboard`, never the
+    // one with the secret.
+    ws.protocols([crate::http::auth::LIVE_PROTOCOL])
+        .max_message_size(MAX_INBOUND)
         .max_frame_size(MAX_INBOUND)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
