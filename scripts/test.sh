@@ -19,6 +19,18 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends chromium chromium-driver
 fi
 
+# The accessibility check (tests/browser_people.rs) injects axe-core from
+# npm into Chromium; installed under target/ so the repo stays clean.
+if [ ! -f target/axe/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null; then
+    sudo_cmd=""
+    if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then sudo_cmd="sudo"; fi
+    $sudo_cmd apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends npm
+  fi
+  npm install --no-save --no-package-lock --no-audit --no-fund --prefix target/axe axe-core@4
+fi
+
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 # Benchmarks must keep compiling; they are run on purpose, not in CI.

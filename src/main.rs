@@ -283,8 +283,9 @@ enum TokenCommand {
     /// Create a token and print its secret (once: only its hash is kept).
     ///
     /// The secret alone goes to standard output, so
-    /// `TOKEN=$(crossboard token create --role screen)` works. A running
-    /// server picks new tokens up when restarted.
+    /// `TOKEN=$(crossboard token create --role screen)` works. While the
+    /// server runs it holds the data dir: manage tokens in /admin (or
+    /// /api/v1/tokens) instead, where changes count at once.
     Create {
         #[arg(long, value_enum)]
         role: crossboard::tokens::Role,
@@ -304,8 +305,8 @@ enum TokenCommand {
         #[arg(long, default_value = "./data", env = "CROSSBOARD_DATA")]
         data: PathBuf,
     },
-    /// Revoke a token by its id (see `token list`); takes effect when the
-    /// server is (re)started.
+    /// Revoke a token by its id (see `token list`), with the server stopped
+    /// (a running server revokes from /admin, at once).
     Revoke {
         id: String,
         /// Revoke even the last leader token (without one, nobody can
@@ -356,8 +357,14 @@ fn run_token_command(cmd: TokenCommand) -> anyhow::Result<()> {
                     t.role.as_str(),
                     t.seller.as_deref().unwrap_or("-"),
                     t.created_at,
-                    t.label.as_deref().unwrap_or("")
+                    t.label.as_deref().unwrap_or(""),
                 );
+                if let Some(signin) = &t.signin {
+                    println!(
+                        "    (sign-in link not redeemed yet; expires {})",
+                        signin.expires_at
+                    );
+                }
             }
         }
         TokenCommand::Revoke { id, force, data } => {

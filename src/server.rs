@@ -55,6 +55,18 @@ pub struct Exposure {
     /// Open connections at most; past it a new one gets a 503 and is closed.
     #[arg(long, default_value_t = 4096, env = "CROSSBOARD_MAX_CONNECTIONS")]
     pub max_connections: usize,
+    /// What wall screens learn about people: `names`, `initials` (initials
+    /// and pseudonymous ids instead of names) or `divisions` (teams only).
+    /// Enforced by the server for screen tokens and tokenless readers on the
+    /// live socket and the board routes; sellers and leaders see names.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "names",
+        env = "CROSSBOARD_WALL_PRIVACY",
+        value_name = "LEVEL"
+    )]
+    pub wall_privacy: crate::http::privacy::WallPrivacy,
     /// Live websockets at most; past it an upgrade is a 503 (too_many_sockets).
     #[arg(long, default_value_t = 2000, env = "CROSSBOARD_MAX_LIVE_SOCKETS")]
     pub max_live_sockets: usize,
@@ -182,10 +194,13 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         writer: core.writer.clone(),
         auth,
         guard: std::sync::Arc::new(Guard::new(&hardening, local)?),
+        privacy: opts.exposure.wall_privacy,
     };
     // Tests and scripts read this line to find the port when --addr uses :0.
     println!("crossboard listening on http://{local}");
     // Links that open each page already signed in, so the demo is one click.
+    // The secret rides in the fragment, which browsers never send: it stays
+    // out of access logs and proxies, and the page removes it at once.
     for (t, secret) in &demo_tokens {
         let pages: &[&str] = match t.role {
             crate::tokens::Role::Screen => &["wall"],
@@ -193,7 +208,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             crate::tokens::Role::Leader => &["admin"],
         };
         for page in pages {
-            println!("  open http://{local}/{page}?token={secret}");
+            println!("  open http://{local}/{page}#token={secret}");
         }
     }
     tracing::info!(addr = %local, data = %opts.data.display(), "serving");

@@ -1,9 +1,22 @@
 //! Access tokens: roles, the token store and the table a server checks.
 //!
 //! Secrets are 256 random bits; only their SHA-256 is stored (a slow
-//! password hash buys nothing against a secret that cannot be guessed). The
-//! server loads the tokens at start; `crossboard token` manages them while
-//! the server is stopped (sled locks the data dir).
+//! password hash buys nothing against a secret that cannot be guessed).
+//!
+//! The store on disk (sled, under `t` + hash) is the source of truth. The
+//! server loads it at start into an [`Auth`] table and reloads that table
+//! after every change it makes itself (`/admin`, `POST /api/v1/tokens`), so
+//! a new or revoked token counts at once, without a restart. `crossboard
+//! token` manages the same store while the server is stopped (sled locks
+//! the data dir, so the two never write at the same time).
+//!
+//! A token handed to a person rather than a script starts as a **sign-in
+//! link**: the record is stored under the hash of a secret nobody ever
+//! sees, with the hash of a one-time code beside it. Redeeming the code
+//! ([`redeem`]) mints the real secret, moves the record under its hash and
+//! drops the code, in one transaction: the link works once, the secret is
+//! shown once (to the browser that redeemed it), and nothing on disk or in
+//! a URL can be replayed later.
 //!
 //! A data dir without any token is open, as the contract had it before auth
 //! existed: the first token (`crossboard token create --role leader` or
@@ -13,7 +26,10 @@
 //! decides per route what a role may do. It imports only `store`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+use parking_lot::RwLock;
 
 use anyhow::bail;
 use rand::RngCore;
@@ -28,6 +44,12 @@ pub const LEADER_TOKEN_ENV: &str = "CROSSBOARD_LEADER_TOKEN";
 const MIN_SECRET_CHARS: usize = 16;
 /// Prefix of generated secrets, so that secret scanners can spot a leak.
 const SECRET_PREFIX: &str = "cb_";
+/// Prefix of one-time sign-in codes (not secrets by themselves once used).
+const CODE_PREFIX: &str = "cbs_";
+/// How long a sign-in link stays redeemable. A week covers "handed out on
+/// Monday, opened at the next sales meeting"; longer would leave unused
+/// links in chat logs and mailboxes working for too long.
+pub const SIGNIN_TTL_HOURS: i64 = 7 * 24;
 /// A token made for `--demo` and its secret, to be printed.
 pub type DemoToken = (TokenRecord, String);
 
@@ -71,6 +93,19 @@ pub struct TokenRecord {
     pub label: Option<String>,
     /// RFC 3339.
     pub created_at: String,
+    /// An unredeemed sign-in link: the token works only after it is
+    /// redeemed (see [`redeem`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signin: Option<SignIn>,
+}
+
+/// The pending one-time code of a token made as a sign-in link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignIn {
+    /// SHA-256 of the code, hex: the code itself is never stored.
+    pub code_hash: String,
+    /// RFC 3339; a later redemption is refused.
+    pub expires_at: String,
 }
 
 /// Who is calling: attached to each request by [`require`] and read by
@@ -112,43 +147,63 @@ impl Identity {
     }
 }
 
-/// The tokens a server accepts, loaded at start.
+/// The tokens a server accepts: loaded at start, reloaded from the store
+/// after each change the server makes, so a revoked token is refused on
+/// its very next request.
 #[derive(Debug, Default)]
 pub struct Auth {
-    tokens: HashMap<[u8; 32], Identity>,
+    tokens: RwLock<HashMap<[u8; 32], Identity>>,
     /// Any token record exists, readable or not: then auth is enforced.
-    pub enabled: bool,
+    enabled: AtomicBool,
     pub public_boards: bool,
+}
+
+/// Hash → identity of every readable record, and whether any record exists.
+fn table(log: &Log) -> Result<(HashMap<[u8; 32], Identity>, bool), StoreError> {
+    let mut tokens = HashMap::new();
+    let stored = log.tokens()?;
+    for (hash, bytes) in &stored {
+        let Ok(hash) = <[u8; 32]>::try_from(&hash[..]) else {
+            continue;
+        };
+        match serde_json::from_slice::<TokenRecord>(bytes) {
+            // A pending sign-in link is no credential yet; its placeholder
+            // secret is unknown anyway, but keep it out of the table.
+            Ok(record) if record.signin.is_some() => {}
+            Ok(record) => {
+                tokens.insert(hash, Identity::of(&record));
+            }
+            Err(e) => tracing::warn!(error = %e, "an unreadable token record is ignored"),
+        }
+    }
+    Ok((tokens, !stored.is_empty()))
 }
 
 impl Auth {
     pub fn load(log: &Log, public_boards: bool) -> Result<Auth, StoreError> {
-        let mut tokens = HashMap::new();
-        let stored = log.tokens()?;
-        for (hash, bytes) in &stored {
-            let Ok(hash) = <[u8; 32]>::try_from(&hash[..]) else {
-                continue;
-            };
-            match serde_json::from_slice::<TokenRecord>(bytes) {
-                Ok(record) => {
-                    tokens.insert(hash, Identity::of(&record));
-                }
-                Err(e) => tracing::warn!(error = %e, "an unreadable token record is ignored"),
-            }
-        }
+        let (tokens, enabled) = table(log)?;
         Ok(Auth {
-            tokens,
-            enabled: !stored.is_empty(),
+            tokens: RwLock::new(tokens),
+            enabled: AtomicBool::new(enabled),
             public_boards,
         })
     }
 
-    pub fn enabled(&self) -> bool {
-        self.enabled
+    /// Re-reads the store. Called after every change the server makes, so
+    /// the table never disagrees with the disk for longer than one call.
+    pub fn reload(&self, log: &Log) -> Result<(), StoreError> {
+        let (tokens, enabled) = table(log)?;
+        *self.tokens.write() = tokens;
+        self.enabled.store(enabled, Ordering::Release);
+        Ok(())
     }
 
-    pub fn lookup(&self, secret: &str) -> Option<&Identity> {
-        self.tokens.get(&hash(secret))
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Acquire)
+    }
+
+    pub fn lookup(&self, secret: &str) -> Option<Identity> {
+        self.tokens.read().get(&hash(secret)).cloned()
     }
 }
 
@@ -173,6 +228,26 @@ fn new_secret() -> String {
     format!("{SECRET_PREFIX}{}", hex::encode(bytes))
 }
 
+fn new_code() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{CODE_PREFIX}{}", hex::encode(bytes))
+}
+
+fn check_role(role: Role, seller: &Option<String>) -> anyhow::Result<()> {
+    match (role, seller) {
+        (Role::Seller, None) => bail!("a seller token needs --seller <id>"),
+        (Role::Leader | Role::Screen, Some(_)) => {
+            bail!("--seller is only for seller tokens")
+        }
+        _ => Ok(()),
+    }
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Stores a new token and returns its secret, which is not kept anywhere.
 pub fn create(
     log: &Log,
@@ -180,16 +255,80 @@ pub fn create(
     seller: Option<String>,
     label: Option<String>,
 ) -> anyhow::Result<(String, TokenRecord)> {
-    match (role, &seller) {
-        (Role::Seller, None) => bail!("a seller token needs --seller <id>"),
-        (Role::Leader | Role::Screen, Some(_)) => {
-            bail!("--seller is only for seller tokens")
-        }
-        _ => {}
-    }
+    check_role(role, &seller)?;
     let secret = new_secret();
-    let record = insert(log, &secret, role, seller, label)?;
+    let record = insert(log, &secret, role, seller, label, None)?;
     Ok((secret, record))
+}
+
+/// Stores a new token as a one-time sign-in link and returns the code
+/// (shown once; only its hash is kept). The token works once
+/// [`redeem`]ed, for [`SIGNIN_TTL_HOURS`] at most.
+pub fn create_signin(
+    log: &Log,
+    role: Role,
+    seller: Option<String>,
+    label: Option<String>,
+) -> anyhow::Result<(String, TokenRecord)> {
+    check_role(role, &seller)?;
+    let code = new_code();
+    let expires = chrono::Utc::now() + chrono::Duration::hours(SIGNIN_TTL_HOURS);
+    let signin = SignIn {
+        code_hash: hex::encode(hash(&code)),
+        expires_at: expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    // The record sits under the hash of a secret that is thrown away here:
+    // until redeemed, no presented secret can match it.
+    let record = insert(log, &new_secret(), role, seller, label, Some(signin))?;
+    Ok((code, record))
+}
+
+/// Why a sign-in code was not exchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum RedeemError {
+    #[error("this sign-in link is unknown, was already used, or its token was revoked")]
+    Unknown,
+    #[error("this sign-in link expired at {0}; ask a leader for a new one")]
+    Expired(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot encode the token record: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// Exchanges a one-time sign-in code for the token's secret, once: mints
+/// the secret, moves the record under its hash without the code, and
+/// returns both. A second redemption of the same code finds nothing.
+pub fn redeem(log: &Log, code: &str) -> Result<(String, TokenRecord), RedeemError> {
+    let wanted = hex::encode(hash(code.trim()));
+    for (old, bytes) in log.tokens()? {
+        let Ok(record) = serde_json::from_slice::<TokenRecord>(&bytes) else {
+            continue;
+        };
+        let Some(signin) = &record.signin else {
+            continue;
+        };
+        if signin.code_hash != wanted {
+            continue;
+        }
+        let expired = chrono::DateTime::parse_from_rfc3339(&signin.expires_at)
+            .map_or(true, |t| t < chrono::Utc::now());
+        if expired {
+            return Err(RedeemError::Expired(signin.expires_at.clone()));
+        }
+        let secret = new_secret();
+        let live = TokenRecord {
+            signin: None,
+            ..record
+        };
+        let swapped = log.swap_token(&old, &bytes, &hash(&secret), &serde_json::to_vec(&live)?)?;
+        return match swapped {
+            true => Ok((secret, live)),
+            // Another browser redeemed it between our read and our write.
+            false => Err(RedeemError::Unknown),
+        };
+    }
+    Err(RedeemError::Unknown)
 }
 
 fn insert(
@@ -198,6 +337,7 @@ fn insert(
     role: Role,
     seller: Option<String>,
     label: Option<String>,
+    signin: Option<SignIn>,
 ) -> anyhow::Result<TokenRecord> {
     let h = hash(secret);
     let record = TokenRecord {
@@ -205,7 +345,8 @@ fn insert(
         role,
         seller,
         label,
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        created_at: now_rfc3339(),
+        signin,
     };
     log.put_token(&h, &serde_json::to_vec(&record)?)?;
     Ok(record)
@@ -222,10 +363,25 @@ pub fn list(log: &Log) -> anyhow::Result<Vec<TokenRecord>> {
     Ok(out)
 }
 
+/// Why a token was not revoked.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    #[error("there is no token with id '{0}' (see `crossboard token list`)")]
+    Unknown(String),
+    #[error(
+        "token {id} is the last leader token: without it nobody can manage rules, \
+         competitions or tokens{open}. Create another leader token first \
+         (`crossboard token create --role leader`), or pass --force"
+    )]
+    LastLeader { id: String, open: &'static str },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Deletes the token with this id. The last leader token stays unless
 /// `force`: without it nobody could change rules or tokens over HTTP, and
 /// removing every token would silently open the API to anyone.
-pub fn revoke(log: &Log, id: &str, force: bool) -> anyhow::Result<TokenRecord> {
+pub fn revoke(log: &Log, id: &str, force: bool) -> Result<TokenRecord, RevokeError> {
     let stored = log.tokens()?;
     let records: Vec<_> = stored
         .iter()
@@ -235,23 +391,22 @@ pub fn revoke(log: &Log, id: &str, force: bool) -> anyhow::Result<TokenRecord> {
         })
         .collect();
     let Some((hash, record)) = records.iter().find(|(_, r)| r.id == id) else {
-        bail!("there is no token with id '{id}' (see `crossboard token list`)")
+        return Err(RevokeError::Unknown(id.to_string()));
     };
+    // A leader link nobody has redeemed yet leads nobody.
     let leaders = records
         .iter()
-        .filter(|(_, r)| r.role == Role::Leader)
+        .filter(|(_, r)| r.role == Role::Leader && r.signin.is_none())
         .count();
-    if record.role == Role::Leader && leaders == 1 && !force {
-        bail!(
-            "token {id} is the last leader token: without it nobody can manage rules, \
-             competitions or tokens{}. Create another leader token first \
-             (`crossboard token create --role leader`), or pass --force",
-            if stored.len() == 1 {
+    if record.role == Role::Leader && record.signin.is_none() && leaders == 1 && !force {
+        return Err(RevokeError::LastLeader {
+            id: id.to_string(),
+            open: if stored.len() == 1 {
                 ", and with no token left the API is open to anyone who can reach it"
             } else {
                 ""
-            }
-        );
+            },
+        });
     }
     log.remove_token(hash)?;
     Ok(record.clone())
@@ -277,6 +432,7 @@ pub fn bootstrap_leader(log: &Log, secret: &str) -> anyhow::Result<()> {
         Role::Leader,
         None,
         Some(LEADER_TOKEN_ENV.into()),
+        None,
     )?;
     tracing::info!(token = %record.id, "leader token created from {LEADER_TOKEN_ENV}");
     Ok(())
@@ -394,6 +550,59 @@ mod tests {
     }
 
     #[test]
+    fn a_signin_code_is_redeemed_once_and_never_after_it_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(&dir.path().join("data")).unwrap();
+        let (code, record) = create_signin(&log, Role::Seller, Some("anna".into()), None).unwrap();
+        assert!(code.starts_with(CODE_PREFIX));
+        // Pending: stored (auth is on), but nothing authenticates as it.
+        let auth = Auth::load(&log, false).unwrap();
+        assert!(auth.enabled());
+        assert!(auth.lookup(&code).is_none());
+        let text: String = log
+            .tokens()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .collect();
+        assert!(
+            !text.contains(&code[CODE_PREFIX.len()..]),
+            "the code is stored hashed"
+        );
+        assert!(matches!(
+            redeem(&log, "cbs_wrong"),
+            Err(RedeemError::Unknown)
+        ));
+        let (secret, live) = redeem(&log, &code).unwrap();
+        assert_eq!(
+            (live.id.as_str(), live.signin.is_none()),
+            (record.id.as_str(), true)
+        );
+        assert!(matches!(redeem(&log, &code), Err(RedeemError::Unknown)));
+        auth.reload(&log).unwrap();
+        assert_eq!(auth.lookup(&secret).unwrap().actor(), "seller:anna");
+        revoke(&log, &live.id, false).unwrap();
+        auth.reload(&log).unwrap();
+        assert!(auth.lookup(&secret).is_none());
+
+        // An expired link stays dead.
+        let (code, record) = create_signin(&log, Role::Screen, None, None).unwrap();
+        let (h, _) = log
+            .tokens()
+            .unwrap()
+            .into_iter()
+            .find(|(_, b)| String::from_utf8_lossy(b).contains(&record.id))
+            .unwrap();
+        let mut old = record.clone();
+        if let Some(s) = old.signin.as_mut() {
+            s.expires_at = "2020-01-01T00:00:00Z".into();
+        }
+        log.put_token(&h, &serde_json::to_vec(&old).unwrap())
+            .unwrap();
+        assert!(matches!(redeem(&log, &code), Err(RedeemError::Expired(_))));
+    }
+
+    #[test]
     fn records_with_a_hash_prefix_id_keep_it() {
         let dir = tempfile::tempdir().unwrap();
         let log = Log::open(&dir.path().join("data")).unwrap();
@@ -405,6 +614,7 @@ mod tests {
             seller: None,
             label: None,
             created_at: "2024-01-01T00:00:00Z".into(),
+            signin: None,
         };
         log.put_token(&h, &serde_json::to_vec(&old).unwrap())
             .unwrap();

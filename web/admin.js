@@ -242,3 +242,253 @@
   }
   init();
 })();
+
+// ---- people and access ---------------------------------------------------------
+// Divisions and sellers (organisation events through POST /api/v1/events) and
+// tokens as one-time sign-in links (/api/v1/tokens). On a fresh server the
+// "setup" notice walks a leader through the first divisions, sellers and
+// their own leader token.
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const { h } = CB;
+  let divisions = [], sellers = [], tokens = [], who = null;
+
+  function clearErrors(root) {
+    root.querySelectorAll(".field-error, .form-error").forEach((e) => { e.textContent = ""; });
+    root.querySelectorAll(".invalid").forEach((e) => e.classList.remove("invalid"));
+  }
+  /** The API's error beside the field it names, else under the form. */
+  function showError(form, err) {
+    const slot = err.field && form.querySelector(`[data-error-for="${err.field}"]`);
+    if (slot) {
+      slot.textContent = err.message;
+      const input = form.querySelector(`[data-field="${err.field}"]`);
+      if (input) { input.classList.add("invalid"); input.focus(); }
+    } else {
+      form.querySelector(".form-error").textContent = err.message;
+    }
+  }
+  function notice(text, kind) {
+    const n = $("org-notice");
+    n.className = "notice " + (kind || "ok");
+    n.textContent = text;
+  }
+
+  /** "Industrial Service" → "industrial-service", unique among `taken`. */
+  function slug(name, taken) {
+    const base = name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48) || "x";
+    let id = base, n = 2;
+    while (taken.has(id)) id = `${base}-${n++}`;
+    return id;
+  }
+
+  function event(type, data) {
+    return CB.api("/api/v1/events", { body: { id: CB.uid("admin-"), type, data } });
+  }
+
+  async function load() {
+    const [d, s] = await Promise.all([CB.api("/api/v1/divisions"), CB.api("/api/v1/sellers")]);
+    divisions = d.divisions || [];
+    sellers = s.sellers || [];
+    try { tokens = (await CB.api("/api/v1/tokens")).tokens || []; } catch (_) { tokens = []; }
+    render();
+  }
+
+  function divisionName(id) { return (divisions.find((d) => d.id === id) || { name: id }).name; }
+  function sellerName(id) { return (sellers.find((s) => s.id === id) || { name: id }).name; }
+
+  function render() {
+    // Divisions: rename in place.
+    $("div-table").replaceChildren(...divisions.map((d) => {
+      const input = h("input", { value: d.name, "aria-label": `Name of ${d.name}`, "data-field": "data.name" });
+      const err = h("div", { class: "field-error" });
+      const save = h("button", { type: "button", onclick: async () => {
+        err.textContent = "";
+        if (input.value.trim() === d.name) return;
+        try { await event("division_renamed", { id: d.id, name: input.value.trim() }); notice(`Renamed to ${input.value.trim()}.`); await load(); }
+        catch (e) { err.textContent = e.message; }
+      } }, "Rename");
+      return h("tr", { "data-id": d.id }, h("td", {}, input, err), h("td", { class: "num" },
+        `${sellers.filter((s) => s.division === d.id && !s.left).length} sellers`), h("td", {}, save));
+    }));
+    $("s-division").replaceChildren(...divisions.map((d) => h("option", { value: d.id }, d.name)));
+
+    // Sellers: move, leave, hand out access.
+    const active = sellers.filter((s) => !s.left);
+    $("seller-table").replaceChildren(
+      h("tr", {}, h("th", {}, "Seller"), h("th", {}, "Division"), h("th", {}, "Access"), h("th", {}, "")),
+      ...active.map((s) => {
+        const move = h("select", { "aria-label": `Division of ${s.name}` },
+          ...divisions.map((d) => h("option", { value: d.id, selected: d.id === s.division }, d.name)));
+        move.addEventListener("change", async () => {
+          try { await event("seller_moved", { seller: s.id, division: move.value }); notice(`${s.name} moved to ${divisionName(move.value)}.`); await load(); }
+          catch (e) { notice(e.message, "err"); move.value = s.division; }
+        });
+        const leave = h("button", { type: "button", class: "danger leave" }, "Leaves…");
+        leave.addEventListener("click", async () => {
+          // Two steps instead of a dialog: one stray tap does nothing.
+          if (!leave.dataset.armed) {
+            leave.dataset.armed = "1";
+            leave.textContent = `Confirm: ${s.name} leaves`;
+            setTimeout(() => { delete leave.dataset.armed; leave.textContent = "Leaves…"; }, 5000);
+            return;
+          }
+          try { await event("seller_left", { seller: s.id }); notice(`${s.name} has left; their history stays.`); await load(); }
+          catch (e) { notice(e.message, "err"); }
+        });
+        const held = tokens.filter((t) => t.seller === s.id);
+        const link = h("button", { type: "button", class: "signin-for", onclick: () => createToken({ role: "seller", seller: s.id }, s.name) },
+          held.length ? "New link" : "Sign-in link");
+        return h("tr", { "data-id": s.id }, h("td", {}, s.name, h("div", { class: "muted" }, s.id)), h("td", {}, move),
+          h("td", {}, link, held.length ? h("div", { class: "muted" }, `${held.length} token${held.length > 1 ? "s" : ""}`) : null),
+          h("td", {}, leave));
+      }));
+    $("t-seller").replaceChildren(...divisions.flatMap((d) => {
+      const group = h("optgroup", { label: d.name }, ...active.filter((s) => s.division === d.id).map((s) => h("option", { value: s.id }, s.name)));
+      return group.children.length ? [group] : [];
+    }));
+    renderTokens();
+    setup();
+  }
+
+  function renderTokens() {
+    const mine = who && who.token ? who.token.id : "";
+    $("token-table").replaceChildren(
+      h("tr", {}, h("th", {}, "Token"), h("th", {}, "Role"), h("th", {}, "Seller"), h("th", {}, "Label"), h("th", {}, "Created"), h("th", {}, "Status"), h("th", {}, "")),
+      ...tokens.map((t) => {
+        const revoke = h("button", { type: "button", class: "danger revoke" }, "Revoke…");
+        revoke.addEventListener("click", async () => {
+          if (!revoke.dataset.armed) {
+            revoke.dataset.armed = "1";
+            revoke.textContent = t.id === mine ? "Confirm: revoke this device" : "Confirm revoke";
+            setTimeout(() => { delete revoke.dataset.armed; revoke.textContent = "Revoke…"; }, 5000);
+            return;
+          }
+          try {
+            await CB.api(`/api/v1/tokens/${encodeURIComponent(t.id)}`, { method: "DELETE" });
+            notice(`Token ${t.id} revoked: it no longer works.`);
+            await load();
+          } catch (e) { notice(e.message, "err"); }
+        });
+        return h("tr", { "data-id": t.id }, h("td", {}, h("code", {}, t.id), t.id === mine ? h("div", { class: "muted" }, "this device") : null),
+          h("td", {}, t.role), h("td", {}, t.seller ? sellerName(t.seller) : "—"), h("td", {}, t.label || ""),
+          h("td", {}, CB.when(t.created_at)),
+          h("td", {}, h("span", { class: "status " + (t.status === "active" ? "running" : "upcoming") }, t.status === "active" ? "signed in" : "link not used yet")),
+          h("td", {}, revoke));
+      }));
+  }
+
+  /** A QR code from the server's module rows, drawn as one SVG path. */
+  function qrSvg(qr) {
+    const NS = "http://www.w3.org/2000/svg", q = 4, n = qr.size + 2 * q;
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", `0 0 ${n} ${n}`);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "QR code of the sign-in link");
+    svg.setAttribute("shape-rendering", "crispEdges");
+    let d = "";
+    qr.modules.forEach((row, y) => { for (let x = 0; x < row.length; x++) if (row[x] === "1") d += `M${x + q} ${y + q}h1v1h-1z`; });
+    const path = document.createElementNS(NS, "path");
+    path.setAttribute("d", d);
+    path.setAttribute("fill", "#000");
+    svg.append(path);
+    return svg;
+  }
+
+  async function createToken(body, forName, then = load) {
+    const form = $("token-form");
+    clearErrors(form);
+    try {
+      const res = await CB.api("/api/v1/tokens", { body });
+      $("signin").hidden = false;
+      $("signin-for").textContent = forName || body.label || body.role;
+      $("signin-url").value = res.signin.url || (location.origin + res.signin.path);
+      $("signin-note").textContent = `Works once, until ${new Date(res.signin.expires_at).toLocaleString()}. ` +
+        "Opening it signs that browser in; the link is dead afterwards.";
+      $("signin-qr").replaceChildren(qrSvg(res.qr));
+      $("signin").scrollIntoView({ block: "nearest" });
+      await then();
+      return res;
+    } catch (e) {
+      showError(form, e);
+      $("access").scrollIntoView({ block: "nearest" });
+      return null;
+    }
+  }
+
+  /** First start: what to do next, until there are divisions, sellers and a leader token. */
+  function setup() {
+    const box = $("setup");
+    const open = who && who.open;
+    let step = null;
+    if (divisions.length < 2) {
+      step = [`Welcome! Step 1 of ${open ? 3 : 2}: add the divisions that sell to each other's customers ` +
+        `(${divisions.length ? "one more at least" : "two at least"}).`];
+    } else if (!sellers.some((s) => !s.left)) {
+      step = [`Step 2 of ${open ? 3 : 2}: add the sellers of each division.`];
+    } else if (open) {
+      const go = h("button", { type: "button", class: "primary", id: "setup-leader" }, "Create my leader sign-in");
+      go.addEventListener("click", async () => {
+        // Nothing to reload: the API closes as soon as a token exists.
+        const res = await createToken({ role: "leader", label: "first leader" }, "you", async () => {});
+        if (!res) return;
+        // Sign this browser in with it now.
+        location.assign(res.signin.path);
+        location.reload();
+      });
+      step = ["Step 3 of 3: anyone who can reach this server may change it until a leader token exists. ", go];
+    }
+    box.hidden = !step;
+    box.className = "notice ok";
+    box.replaceChildren(...(step || []));
+  }
+
+  async function addDivision(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    clearErrors(form);
+    const name = $("d-name").value.trim();
+    try {
+      await event("division_created", { id: slug(name, new Set(divisions.map((d) => d.id))), name });
+      $("d-name").value = "";
+      notice(`Division ${name} added.`);
+      await load();
+      $("d-name").focus();
+    } catch (e) { showError(form, e); }
+  }
+
+  async function addSeller(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    clearErrors(form);
+    const name = $("s-name").value.trim();
+    try {
+      await event("seller_joined", { id: slug(name, new Set(sellers.map((s) => s.id))), name, division: $("s-division").value });
+      $("s-name").value = "";
+      notice(`${name} joined ${divisionName($("s-division").value)}.`);
+      await load();
+      $("s-name").focus();
+    } catch (e) { showError(form, e); }
+  }
+
+  async function init() {
+    $("div-form").addEventListener("submit", addDivision);
+    $("seller-form").addEventListener("submit", addSeller);
+    $("t-role").addEventListener("change", () => { $("t-seller-box").hidden = $("t-role").value !== "seller"; });
+    $("token-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const role = $("t-role").value, label = $("t-label").value.trim() || undefined;
+      const body = { role, label, seller: role === "seller" ? $("t-seller").value || undefined : undefined };
+      createToken(body, role === "seller" ? sellerName(body.seller) : label || role).then((r) => { if (r) $("t-label").value = ""; });
+    });
+    $("signin-copy").addEventListener("click", async () => {
+      $("signin-url").select();
+      try { await navigator.clipboard.writeText($("signin-url").value); $("signin-copy").textContent = "Copied"; }
+      catch (_) { document.execCommand && document.execCommand("copy"); }
+    });
+    try { who = await CB.me(); } catch (_) { who = null; }
+    try { await load(); } catch (e) { notice("Cannot load the organisation: " + e.message, "err"); }
+  }
+  init();
+})();

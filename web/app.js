@@ -2,8 +2,11 @@
 //
 // Every request to the server goes through CB.api (HTTP) or CB.live
 // (websocket), so authentication lives in exactly one place: a bearer token
-// in localStorage ("crossboard.token"), which a page URL may set once with
-// ?token=... (handy for a wall screen set up from a remote).
+// in localStorage ("crossboard.token"). A page opened from a one-time
+// sign-in link (/log#signin=<code>, made in /admin) exchanges the code for
+// the token once and stores it; #token=<secret> (printed by --demo) and the
+// older ?token=<secret> set it directly. Either way it leaves the address
+// bar at once. CB.me() says who the token is (GET /api/v1/me).
 "use strict";
 
 const CB = (() => {
@@ -32,7 +35,52 @@ const CB = (() => {
     } catch (_) { /* an odd embedding: the token simply stays visible */ }
   }
 
+  // The fragment never reaches a server, its logs or a proxy's: that is
+  // why sign-in links and demo links carry their secrets there.
+  const frag = new URLSearchParams(location.hash.slice(1));
+  let signingIn = Promise.resolve();
+  if (frag.has("signin") || frag.has("token")) {
+    const code = frag.get("signin"), secret = frag.get("token");
+    frag.delete("signin"); frag.delete("token");
+    const rest = frag.toString();
+    try {
+      history.replaceState(history.state, "", location.pathname + location.search + (rest ? "#" + rest : ""));
+    } catch (_) { /* an odd embedding: the code stays visible, but it is dead after use */ }
+    if (secret) store(TOKEN_KEY, secret);
+    if (code) signingIn = redeem(code);
+  }
+
+  /** Exchanges a one-time sign-in code for the token (POST /api/v1/signin). */
+  async function redeem(code) {
+    let res = null, data = null;
+    try {
+      res = await fetch("/api/v1/signin", { method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ code }) });
+      data = await res.json();
+    } catch (_) { /* shown below */ }
+    if (res && res.ok && data && data.token) {
+      store(TOKEN_KEY, data.token);
+      return;
+    }
+    const why = (data && data.error && data.error.message) || "the server cannot be reached";
+    const show = () => document.body.prepend(h("div", { id: "cb-signin-bar", role: "alert", style: "padding: 10px 16px; " +
+      "background: #ff6b7f; color: #1b0006; font: 600 16px system-ui, sans-serif; position: relative; z-index: 20" },
+      "This sign-in link did not work: " + why));
+    if (document.body) show(); else addEventListener("DOMContentLoaded", show);
+  }
+
   function token() { return store(TOKEN_KEY); }
+
+  let mePromise = null;
+  /**
+   * Who the token is: {role: "seller"|"leader"|"screen", seller?: {id, name,
+   * division, division_name}}; asked once per page.
+   */
+  function me() {
+    if (!mePromise) mePromise = api("/api/v1/me").catch((e) => { mePromise = null; throw e; });
+    return mePromise;
+  }
 
   /** An error from the API, with its code and the field at fault. */
   class ApiError extends Error {
@@ -48,6 +96,7 @@ const CB = (() => {
 
   /** fetch + JSON + the bearer token. Throws ApiError on a non-2xx answer. */
   async function api(path, opts = {}) {
+    await signingIn;
     const headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
     const t = token();
     if (t) headers.Authorization = "Bearer " + t;
@@ -86,9 +135,13 @@ const CB = (() => {
   function liveUrl() {
     const u = new URL("/api/v1/live", location.href);
     u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-    const t = token();
-    if (t) u.searchParams.set("token", t);
     return u.toString();
+  }
+
+  /** The token rides in a subprotocol header, never in the socket's URL. */
+  function liveProtocols() {
+    const t = token();
+    return t ? ["crossboard", "bearer." + t] : ["crossboard"];
   }
 
   /**
@@ -102,7 +155,7 @@ const CB = (() => {
     const status = (up) => onStatus && onStatus(up);
     function open() {
       if (closed) return;
-      try { ws = new WebSocket(liveUrl()); } catch (_) { return retry(); }
+      try { ws = new WebSocket(liveUrl(), liveProtocols()); } catch (_) { return retry(); }
       ws.onopen = () => {
         delay = 500;
         status(true);
@@ -121,7 +174,7 @@ const CB = (() => {
       timer = setTimeout(() => { timer = null; open(); }, delay);
       delay = Math.min(delay * 2, 5000);
     }
-    open();
+    signingIn.then(open);
     return {
       subscribe(s) {
         subs.push(s);
@@ -210,7 +263,7 @@ const CB = (() => {
   }
 
   return {
-    api, live, h, money, moneyMap, num, when, uid, seller, token, fillSellers, params,
+    api, live, me, h, money, moneyMap, num, when, uid, seller, token, fillSellers, params,
     ApiError, KIND_LABELS, STATUS_LABELS,
   };
 })();

@@ -1,13 +1,18 @@
-// crossboard /log: log an activity in a few taps, as the seller this device
-// remembers; show the API's field errors where they belong and the points
-// the event earned.
+// crossboard /log: log an activity in a few taps; show the API's field
+// errors where they belong and the points the event earned.
+//
+// Who logs comes from the token (CB.me): a seller token logs as its seller
+// and never sees a picker (picking someone else could only end in a 403);
+// a leader logs for anyone ("Log for…"), remembered on this device.
 "use strict";
 
 (() => {
   const $ = (id) => document.getElementById(id);
   const { h } = CB;
   let sellers = [], divisions = [], profile = null;
-  const me = () => $("me").value;
+  // The seller a seller token acts as; null for a leader, who picks.
+  let fixed = null;
+  const me = () => fixed || $("me").value;
 
   // Seller fields of each event type: an error there belongs to "I am".
   const SELF_FIELDS = ["data.from", "data.by", "data.host", "data.seller"];
@@ -23,7 +28,22 @@
       $("result").textContent = "Cannot load sellers: " + e.message;
       return;
     }
-    CB.fillSellers($("me"), sellers, divisions, CB.seller(), "— pick your name —");
+    let who = null;
+    try { who = await CB.me(); } catch (_) { /* unknown: fall back to the picker */ }
+    if (who && who.role === "seller" && who.seller) {
+      fixed = who.seller.id;
+      const s = who.seller;
+      $("me-fixed").textContent = `Logging as ${s.name}` + (s.division_name ? ` · ${s.division_name}` : "");
+      $("me-fixed").hidden = false;
+    } else {
+      if (who && who.role === "screen") {
+        $("result").hidden = false;
+        $("result").className = "notice err";
+        $("result").textContent = "This device signed in as a wall screen: it can show boards, not log activities.";
+      }
+      CB.fillSellers($("me"), sellers, divisions, CB.seller(), "— pick a seller —");
+      $("me-pick").hidden = false;
+    }
     $("me").addEventListener("change", () => { CB.seller(me()); clearErrors(document); refreshMe(); });
     $("lead-division").addEventListener("change", fillLeadSellers);
     document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => tab(b.dataset.tab)));
@@ -133,7 +153,7 @@
     const form = ev.target;
     clearErrors(document);
     $("result").hidden = true;
-    if (!me()) return showError(form, { field: "me", message: "Pick your name first." });
+    if (!me()) return showError(form, { field: "me", message: "Pick who you log for first." });
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     const body = { id: CB.uid("web-"), type: form.dataset.type, data: data(form) };

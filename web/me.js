@@ -12,8 +12,13 @@
     try {
       const [s, d] = await Promise.all([CB.api("/api/v1/sellers"), CB.api("/api/v1/divisions")]);
       names = new Map(s.sellers.map((x) => [x.id, x.name]));
-      const chosen = CB.params.get("seller") || CB.seller() || (s.sellers[0] && s.sellers[0].id) || "";
+      // A seller token shows its own seller, without a picker; a leader
+      // (or an open server) picks whom to look at.
+      const who = await CB.me().catch(() => null);
+      const own = who && who.role === "seller" && who.seller ? who.seller.id : "";
+      const chosen = own || CB.params.get("seller") || CB.seller() || (s.sellers[0] && s.sellers[0].id) || "";
       CB.fillSellers($("me"), s.sellers, d.divisions, chosen);
+      if (own) $("me").parentElement.hidden = true;
     } catch (e) {
       $("error").textContent = "Cannot load sellers: " + e.message;
       return;

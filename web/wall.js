@@ -9,6 +9,10 @@
 //   rotate  seconds per board (0 = no rotation), default 15
 //   rows    rows shown, default 10
 //   sound   1 = play a chime with highlights (off by default)
+//   feed    0 = hide the column of latest activities (shown by default)
+//
+// Under --wall-privacy the server sends a screen initials or division names
+// instead of names; with "divisions" the wall leaves out seller boards.
 "use strict";
 
 (() => {
@@ -16,6 +20,7 @@
   const ROWS = Math.max(3, Math.min(30, parseInt(P.get("rows"), 10) || 10));
   const ROTATE = P.has("rotate") ? Math.max(0, parseFloat(P.get("rotate")) || 0) : 15;
   const SOUND = P.get("sound") === "1";
+  const FEED = P.get("feed") !== "0";
   const WINDOWS = { day: "Today", week: "This week", month: "This month", quarter: "This quarter", year: "This year", all: "All time" };
   const LAST = { day: "Yesterday's", week: "Last week's", month: "Last month's", quarter: "Last quarter's", year: "Last year's" };
 
@@ -30,7 +35,7 @@
       const w = win || "week";
       // Only the rows the wall shows: the server cuts at the limit and
       // counts the rest (tied_beyond, zeros_omitted) instead of sending them.
-      return { key: `sellers:${w}`, sub: { subscribe: "sellers", window: w, limit: ROWS } };
+      return { key: `sellers:${w}`, sub: { subscribe: "sellers", window: w, limit: ROWS, day_move: true } };
     }
     if (name === "divisions") {
       const w = win || "month", s = scoring || "per_seller";
@@ -59,7 +64,7 @@
   let shownKey = null;
 
   const live = CB.live({
-    subscriptions: fixed.filter((s) => s.sub).map((s) => s.sub),
+    subscriptions: fixed.filter((s) => s.sub).map((s) => s.sub).concat(FEED ? [{ subscribe: "feed" }] : []),
     onMessage,
     onStatus(up) {
       $("status").textContent = up ? "LIVE" : "offline — reconnecting";
@@ -69,15 +74,31 @@
     },
   });
 
-  function slides() { return fixed.concat(running).filter((s) => frames.has(s.key)); }
+  // "divisions" privacy: seller boards would only repeat team names.
+  let teamsOnly = false;
+  CB.me().then((m) => {
+    teamsOnly = m.wall_privacy === "divisions";
+    if (teamsOnly && shownKey && shownKey.startsWith("sellers:")) {
+      const list = slides();
+      if (list.length && list[0].key !== shownKey) show(list[0].key, true);
+    }
+  }).catch(() => { /* the boards say what is wrong */ });
+
+  function slides() {
+    const all = fixed.concat(running).filter((s) => frames.has(s.key));
+    const teams = all.filter((s) => !s.key.startsWith("sellers:"));
+    return teamsOnly && teams.length ? teams : all;
+  }
 
   function onMessage(msg) {
     if (msg.highlight) return celebrate(msg.highlight);
+    if (msg.feed || msg.activity) return feedMessage(msg);
     if (msg.error) { console.warn("live:", msg.error); return; }
     if (!msg.board) return;
     const key = frameKey(msg);
     frames.set(key, msg);
-    if (shownKey === null || key === shownKey) show(key);
+    const hidden = !slides().some((s) => s.key === key);
+    if ((shownKey === null && !hidden) || key === shownKey) show(key);
     else dots();
     collabSoon();
     matrixSoon();
@@ -165,19 +186,20 @@
 
   function rowsOf(f) {
     if (f.board === "sellers") {
-      return (f.rows || []).map((r) => ({ id: r.id, rank: r.rank, name: r.name, sub: r.division_name, value: r.points, shown: CB.num(r.points) }));
+      return (f.rows || []).map((r) => ({ id: r.id, rank: r.rank, name: r.name, sub: r.division_name, value: r.points, shown: CB.num(r.points),
+        team: r.division_name, day: r.day_move }));
     }
     if (f.board === "divisions") {
       const per = f.scoring === "per_seller";
       return (f.rows || []).map((r) => ({
-        id: r.id, rank: r.rank, name: r.name,
+        id: r.id, rank: r.rank, name: r.name, team: r.name,
         sub: `${CB.num(r.points)} points · ${r.sellers} sellers`,
         value: per ? r.per_seller : r.points, shown: per ? fixed1(r.per_seller) : CB.num(r.points),
       }));
     }
     const per = f.scoring === "per_seller";
     return (f.standings || []).map((r) => ({
-      id: r.id, rank: r.rank, name: r.name,
+      id: r.id, rank: r.rank, name: r.name, team: r.name,
       sub: per ? `${CB.num(r.total)} points · ${r.sellers} sellers` : `${r.sellers} sellers`,
       value: r.points, shown: per ? fixed1(r.points) : CB.num(r.points),
     }));
@@ -263,7 +285,9 @@
       if (isNew) {
         el = CB.h("div", { class: "row" },
           CB.h("div", { class: "rank" }),
-          CB.h("div", { class: "who" }, CB.h("div", { class: "name" }, CB.h("span", { class: "nm" }), CB.h("span", { class: "move" })), CB.h("div", { class: "sub" })),
+          CB.h("div", { class: "avatar", "aria-hidden": "true" }),
+          CB.h("div", { class: "who" }, CB.h("div", { class: "name" }, CB.h("span", { class: "nm" }), CB.h("span", { class: "move" }),
+            CB.h("span", { class: "daymove" })), CB.h("div", { class: "sub" })),
           CB.h("div", { class: "barwrap" }, CB.h("i")),
           CB.h("div", { class: "pts" }));
         el.style.transform = `translateY(${(lastRank.size ? ROWS : i) * h}px)`;
@@ -274,6 +298,11 @@
       el.dataset.id = r.id;
       el.querySelector(".rank").textContent = r.rank;
       el.querySelector(".nm").textContent = r.name;
+      avatar(el.querySelector(".avatar"), r.name, r.team);
+      const dm = el.querySelector(".daymove");
+      dm.className = "daymove" + (r.day > 0 ? " up" : r.day < 0 ? " down" : "");
+      dm.textContent = r.day > 0 ? `▲${r.day}` : r.day < 0 ? `▼${-r.day}` : "";
+      dm.title = r.day ? "since this morning" : "";
       el.querySelector(".sub").textContent = r.sub || "";
       el.querySelector(".barwrap > i").style.width = Math.max(0, (r.value / max) * 100) + "%";
       const pts = el.querySelector(".pts");
@@ -410,6 +439,57 @@
       });
     } catch (_) { /* no audio device */ }
   }
+
+  // ---- initials avatars in division colours ---------------------------------
+  // Twelve light colours (dark initials on them stay readable); a division
+  // keeps its colour on every screen because it comes from its name.
+  const PALETTE = ["#5aa9ff", "#3ddc97", "#ffcc33", "#ff8a3d", "#c18cff", "#4fd6e0",
+    "#ff6b9a", "#b5e05a", "#f5a3ff", "#7ee0b5", "#ffd27a", "#9fb8ff"];
+  function colour(key) {
+    // FNV-1a, then a finalizer: FNV's low bits alone repeat for similar names.
+    let h = 0x811c9dc5;
+    for (const ch of String(key || "")) { h ^= ch.codePointAt(0); h = Math.imul(h, 0x01000193) >>> 0; }
+    h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d) >>> 0; h ^= h >>> 12;
+    return PALETTE[(h >>> 0) % PALETTE.length];
+  }
+  /** "Ida Berg" → "IB"; a name that already is initials ("IB") stays. */
+  function initials(name) {
+    const words = String(name || "").trim().split(/\s+/).filter(Boolean);
+    if (!words.length) return "?";
+    if (words.length === 1 && words[0].length <= 3 && words[0] === words[0].toUpperCase()) return words[0];
+    const first = (w) => Array.from(w)[0].toUpperCase();
+    return words.length > 1 ? first(words[0]) + first(words[words.length - 1]) : first(words[0]);
+  }
+  function avatar(el, name, team) {
+    el.textContent = initials(name);
+    el.style.background = colour(team || name);
+    return el;
+  }
+
+  // ---- the feed: what just happened ------------------------------------------
+  let feed = [];
+  if (FEED) { $("wall").classList.add("with-feed"); $("feed").hidden = false; }
+  function feedMessage(msg) {
+    if (msg.feed) feed = msg.feed.slice().reverse();
+    if (msg.activity && !feed.some((l) => l.seq === msg.activity.seq)) feed.unshift(msg.activity);
+    feed = feed.slice(0, 12);
+    renderFeed();
+  }
+  function ago(iso) {
+    const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+    if (s < 60) return "just now";
+    if (s < 3600) return Math.floor(s / 60) + " min";
+    if (s < 86400) return Math.floor(s / 3600) + " h";
+    return new Date(iso).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  }
+  function renderFeed() {
+    if (!FEED) return;
+    $("feed-list").replaceChildren(...feed.slice(0, 8).map((l) => CB.h("li", { "data-seq": l.seq },
+      CB.h("span", { class: "avatars", "aria-hidden": "true" }, ...(l.sellers || []).slice(0, 2).map((s) =>
+        avatar(CB.h("span", { class: "avatar" }), s.name, s.division))),
+      CB.h("span", { class: "line" }, CB.h("span", { class: "ftext" }, l.text), CB.h("span", { class: "when" }, " · " + ago(l.at))))));
+  }
+  setInterval(renderFeed, 30000);
 
   // ---- clock ----------------------------------------------------------------
   function tick() {

@@ -7,7 +7,11 @@
 //! * a **seller** token reads, and appends activities only as its own seller
 //!   (`from`, `by`, `seller`, `host` must be that seller);
 //! * a **leader** token does everything: rules, competitions, organisation
-//!   events, voids, import and export.
+//!   events, voids, import and export, and the tokens themselves.
+//!
+//! Anyone may ask who their token is (`GET /api/v1/me`) and redeem a
+//! one-time sign-in code (`POST /api/v1/signin`): the code is the
+//! credential there, and it works once.
 //!
 //! Every route's access is declared in [`access`], one table for the whole
 //! API, and [`require`] enforces it as a middleware before any handler runs.
@@ -77,7 +81,8 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/challenges"
             | "/api/v1/challenges/{id}"
             | "/api/v1/targets"
-            | "/api/v1/hall-of-fame",
+            | "/api/v1/hall-of-fame"
+            | "/api/v1/me",
         ) => Access::Board,
         (
             true,
@@ -91,9 +96,16 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/leads",
         ) => Access::Read,
         (false, "/api/v1/events") if method == Method::POST => Access::Append,
+        (false, "/api/v1/signin") if method == Method::POST => Access::Public,
         _ => Access::Leader,
     }
 }
+
+/// Prefix of the websocket subprotocol that carries a token secret.
+pub const BEARER_PROTOCOL: &str = "bearer.";
+/// The subprotocol the live socket answers with (the bearer one is never
+/// echoed back).
+pub const LIVE_PROTOCOL: &str = "crossboard";
 
 fn unauthorized(code: &'static str, message: &str) -> Response {
     let mut res = ApiError::new(StatusCode::UNAUTHORIZED, code, message).into_response();
@@ -109,8 +121,11 @@ fn forbidden(message: String) -> Response {
 }
 
 /// The secret a request presents: `Authorization: Bearer <secret>`, or on
-/// the live socket `?token=<secret>` (browsers cannot set headers on a
-/// websocket). `Err` for an Authorization header that is not a bearer token.
+/// the live socket (browsers cannot set headers on a websocket) the
+/// subprotocol `bearer.<secret>` beside `crossboard` in
+/// `Sec-WebSocket-Protocol` — a header, so it stays out of the access logs
+/// of proxies that log URLs — or, for older clients, `?token=<secret>`.
+/// `Err` for an Authorization header that is not a bearer token.
 fn presented(req: &Request, route: &str) -> Result<Option<String>, ()> {
     if let Some(h) = req.headers().get(header::AUTHORIZATION) {
         let h = h.to_str().map_err(|_| ())?;
@@ -121,6 +136,16 @@ fn presented(req: &Request, route: &str) -> Result<Option<String>, ()> {
         return Ok(Some(secret.trim().to_string()));
     }
     if route == "/api/v1/live" {
+        let offered = req
+            .headers()
+            .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .find_map(|p| p.trim().strip_prefix(BEARER_PROTOCOL).map(str::to_string));
+        if let Some(secret) = offered.filter(|s| !s.is_empty()) {
+            return Ok(Some(secret));
+        }
         let query = req.uri().query().unwrap_or("");
         for pair in query.split('&') {
             if let Some(v) = pair.strip_prefix("token=") {
@@ -143,7 +168,7 @@ pub async fn require(State(api): State<Api>, mut req: Request, next: Next) -> Re
     else {
         return next.run(req).await;
     };
-    if !auth.enabled {
+    if !auth.enabled() {
         req.extensions_mut().insert(Identity::open());
         return next.run(req).await;
     }
@@ -163,7 +188,7 @@ pub async fn require(State(api): State<Api>, mut req: Request, next: Next) -> Re
             )
         }
         Ok(Some(secret)) => match auth.lookup(&secret) {
-            Some(who) => Some(who.clone()),
+            Some(who) => Some(who),
             None if open => None,
             None => return unauthorized("invalid_token", "unknown or revoked token"),
         },
@@ -309,6 +334,14 @@ mod tests {
         assert_eq!(access(&Method::GET, "/api/v1/leads"), Access::Read);
         assert_eq!(access(&Method::GET, "/api/v1/matrix"), Access::Board);
         assert_eq!(access(&Method::PUT, "/api/v1/rules"), Access::Leader);
+        assert_eq!(access(&Method::GET, "/api/v1/me"), Access::Board);
+        assert_eq!(access(&Method::POST, "/api/v1/signin"), Access::Public);
+        assert_eq!(access(&Method::GET, "/api/v1/tokens"), Access::Leader);
+        assert_eq!(access(&Method::POST, "/api/v1/tokens"), Access::Leader);
+        assert_eq!(
+            access(&Method::DELETE, "/api/v1/tokens/{id}"),
+            Access::Leader
+        );
         assert_eq!(
             access(&Method::GET, "/api/v1/something-new"),
             Access::Leader

@@ -22,7 +22,9 @@ pub mod listen;
 pub mod live;
 pub mod metrics;
 pub mod openapi;
+pub mod people;
 pub mod practice;
+pub mod privacy;
 pub mod query;
 pub mod rules;
 pub mod transfer;
@@ -52,6 +54,8 @@ pub struct Api {
     pub auth: Arc<Auth>,
     /// Host/Origin checks, rate limits and the live socket cap.
     pub guard: Arc<guard::Guard>,
+    /// What wall screens may learn about people (`--wall-privacy`).
+    pub privacy: privacy::WallPrivacy,
 }
 
 /// Routes of other rings (webhooks) reach the core through this, without
@@ -76,6 +80,7 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .merge(competitions::routes())
         .merge(game::routes())
         .merge(customers::routes())
+        .merge(people::routes())
         .merge(transfer::routes())
         .merge(metrics::routes())
         .merge(extra)
@@ -84,6 +89,11 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .merge(web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Inside auth: it needs the caller's identity.
+        .layer(axum::middleware::from_fn_with_state(
+            api.clone(),
+            privacy::scrub_boards,
+        ))
         // After routing, so that it sees the matched route's pattern.
         .layer(axum::middleware::from_fn_with_state(
             api.clone(),

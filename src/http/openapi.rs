@@ -65,6 +65,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
         list_webhooks, create_webhook, delete_webhook, live,
         list_customers, get_customer,
         list_challenges, get_challenge, list_targets, hall_of_fame,
+        get_me, list_tokens, create_token, revoke_token, redeem_signin,
         page_index, page_wall, page_me, page_log, page_admin, favicon, asset,
     ),
     components(schemas(
@@ -73,6 +74,8 @@ and `503 too_many_sockets` / `too_many_connections`.",
         BoardName, HighlightKind,
         RulesOut, ScheduledRules, RulesPut, RulesPublished, PreviewIn, Preview,
         CompetitionIn, Competitions, WebhookIn, Webhook, Webhooks,
+        Me, MeSeller, TokenIn, TokenOut, Tokens, TokenCreated, SignInLink, QrCode, SignInIn, SignedIn,
+        Revoked,
     )),
     modifiers(&Security),
     tags(
@@ -83,6 +86,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
         (name = "competitions", description = "Division competitions"),
         (name = "customers", description = "Customer memory: white space and timelines"),
         (name = "webhooks", description = "Celebrations posted to chat tools"),
+        (name = "people", description = "Who a token is; tokens and one-time sign-in links"),
         (name = "ops", description = "Health, metrics, this document"),
         (name = "web", description = "Pages and assets for browsers and wall screens"),
     ),
@@ -505,6 +509,133 @@ pub struct Webhooks {
     webhooks: Vec<Webhook>,
 }
 
+/// The caller of `GET /api/v1/me`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Me {
+    role: TokenRole,
+    /// For a seller token: the seller it acts as.
+    seller: Option<MeSeller>,
+    /// `{id}` of the token presented.
+    #[schema(value_type = Option<Object>)]
+    token: Option<Value>,
+    /// True when no token exists and the API is open to everyone.
+    open: Option<bool>,
+    /// True for a tokenless reader under `--public-boards` (a screen).
+    anonymous: Option<bool>,
+    /// What the server sends this caller about people on boards and the live
+    /// socket: `names`, `initials` or `divisions` (`--wall-privacy`; screens only).
+    wall_privacy: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+pub enum TokenRole {
+    Seller,
+    Leader,
+    Screen,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MeSeller {
+    id: String,
+    name: String,
+    /// Division id; null for a seller the log does not know yet.
+    division: Option<String>,
+    division_name: Option<String>,
+    left: bool,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenIn {
+    role: TokenRole,
+    /// Required for a seller token (a seller who has not left), refused otherwise.
+    seller: Option<String>,
+    /// Up to 100 characters: who or what holds it.
+    label: Option<String>,
+}
+
+/// A token as listed: never its secret.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenOut {
+    id: String,
+    role: TokenRole,
+    seller: Option<String>,
+    label: Option<String>,
+    created_at: String,
+    /// `pending` until its sign-in link is redeemed, then `active`.
+    status: String,
+    signin_expires_at: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Tokens {
+    tokens: Vec<TokenOut>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SignInLink {
+    /// The one-time code (shown once; only its hash is kept).
+    code: String,
+    /// The page and fragment to open: `/log#signin=<code>` (seller),
+    /// `/wall#…` (screen), `/admin#…` (leader). The fragment never reaches a server log.
+    path: String,
+    /// `path` on the origin the request came from.
+    url: String,
+    expires_at: Option<String>,
+}
+
+/// The sign-in link's QR code.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct QrCode {
+    /// Modules per side.
+    size: u32,
+    /// One string per row, `1` for a dark module.
+    modules: Vec<String>,
+    /// The same code as a standalone SVG document.
+    svg: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenCreated {
+    token: TokenOut,
+    signin: SignInLink,
+    qr: QrCode,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Revoked {
+    revoked: TokenOut,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SignInIn {
+    code: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SignedIn {
+    /// The token's secret, shown this once: send it as `Authorization: Bearer <token>`.
+    token: String,
+    role: TokenRole,
+    /// The token's public id.
+    id: String,
+    /// The page this role starts on.
+    page: String,
+    seller: Option<MeSeller>,
+}
+
 // ---------------------------------------------------------------------------
 // Operations. Each function only carries its declaration.
 
@@ -754,10 +885,49 @@ fn delete_webhook() {}
     description = "A websocket: send `{\"subscribe\": \"sellers\" | \"divisions\" | \"competition:<id>\", \"window\": \"week\"}`; \
 receive the board, then a new one on every change (at most every 100 ms), and highlight frames. \
 A subscription may add `\"limit\"` (rows, default 100) and `\"zeros\": true` (list sellers at 0 points, \
-which are otherwise only counted in `zeros_omitted`).",
+which are otherwise only counted in `zeros_omitted`); `\"day_move\": true` adds to each seller row its rank \
+movement since the organisation's midnight (this morning's rank minus today's, same window). `{\"subscribe\": \"feed\"}` answers \
+`{\"feed\": [line, ...]}` (the latest activities, oldest first) and then sends `{\"activity\": line}` per new \
+activity, a line being `{seq, type, text, at, sellers: [{id, name, division}]}`. Under \
+`--wall-privacy initials|divisions` a screen token (or a tokenless reader) gets initials or division names \
+instead of names, and pseudonyms instead of seller ids, on every frame and on the board routes.",
     responses((status = 101, description = "Switching to the websocket protocol")))]
 #[allow(dead_code)]
 fn live() {}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "people",
+    description = "Who the presented token is: its role and, for a seller token, the seller. \
+Pages use it so that a seller never picks a name.",
+    responses((status = 200, description = "The caller", body = Me)))]
+#[allow(dead_code)]
+fn get_me() {}
+
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "people",
+    responses((status = 200, description = "Every token, oldest first (never a secret)", body = Tokens)))]
+#[allow(dead_code)]
+fn list_tokens() {}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "people", request_body = TokenIn,
+    description = "Creates a token as a one-time sign-in link, valid for 7 days. The token works from the \
+moment the link is redeemed (`POST /api/v1/signin`), at once and without a restart.",
+    responses((status = 201, description = "The token, its sign-in link and the link's QR code", body = TokenCreated)))]
+#[allow(dead_code)]
+fn create_token() {}
+
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "people",
+    params(("id" = String, Path, description = "The token's public id")),
+    description = "Revokes a token: its next request gets 401. The last active leader token \
+cannot be revoked here (409 `last_leader`).",
+    responses((status = 200, description = "Revoked", body = Revoked)))]
+#[allow(dead_code)]
+fn revoke_token() {}
+
+#[utoipa::path(post, path = "/api/v1/signin", tag = "people", request_body = SignInIn,
+    description = "Exchanges a one-time sign-in code for its token's secret, once: a second try gets 404, \
+an expired code 410. Needs no token (the code is the credential).",
+    responses((status = 200, description = "The secret, shown once", body = SignedIn)))]
+#[allow(dead_code)]
+fn redeem_signin() {}
 
 #[utoipa::path(get, path = "/", tag = "web",
     responses((status = 200, description = "The index page", body = String, content_type = "text/html")))]

@@ -454,6 +454,39 @@ impl Log {
             .collect()
     }
 
+    /// Moves a token record from one secret's hash to another in one sled
+    /// transaction, if the record under `old` is still exactly `expected`:
+    /// a one-time sign-in code is redeemed at most once even when two
+    /// browsers race, and a crash halfway leaves either the old or the new
+    /// key, never both or neither. `false` when `old` no longer holds
+    /// `expected` (already redeemed or revoked).
+    pub fn swap_token(
+        &self,
+        old: &[u8],
+        expected: &[u8],
+        new: &[u8],
+        record: &[u8],
+    ) -> Result<bool, StoreError> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        let (old, new) = (token_key(old), token_key(new));
+        let done = self.db.transaction(|tx| {
+            if tx.get(&old)?.as_deref() != Some(expected) {
+                return Err(ConflictableTransactionError::Abort(()));
+            }
+            tx.remove(old.as_slice())?;
+            tx.insert(new.as_slice(), record)?;
+            Ok(())
+        });
+        match done {
+            Ok(()) => {
+                self.db.flush()?;
+                Ok(true)
+            }
+            Err(TransactionError::Abort(())) => Ok(false),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
+        }
+    }
+
     /// Deletes a token; `false` if there was none under that hash.
     pub fn remove_token(&self, hash: &[u8]) -> Result<bool, StoreError> {
         let gone = self.db.remove(token_key(hash))?.is_some();

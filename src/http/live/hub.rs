@@ -16,24 +16,34 @@ use tokio::time::Instant;
 use crate::domain::board::{self, BoardKind, BoardSpec};
 use crate::domain::time::from_micros;
 use crate::domain::Projection;
+use crate::http::privacy::{scrubber, WallPrivacy};
 use crate::writer::Shared;
 
+use super::feed::{backfill, follow_feed, Recent};
 use super::highlights::follow_highlights;
+use super::movement::Morning;
 use super::{Limits, COALESCE, REFRESH};
 
 /// Everything sessions of one server share. It lives while any socket is
 /// open; the next socket after that starts a fresh one.
 pub(super) struct Hub {
     pub(super) shared: Arc<Shared>,
-    pub(super) boards: Mutex<HashMap<BoardSpec, Weak<Publisher>>>,
+    /// One publisher per board and privacy level: a scrubbed frame is
+    /// made once per change, like any other.
+    /// Keyed by board, privacy level and whether rows carry `day_move`.
+    pub(super) boards: Mutex<HashMap<(BoardSpec, WallPrivacy, bool), Weak<Publisher>>>,
     pub(super) highlights: broadcast::Sender<Utf8Bytes>,
     pub(super) follower: JoinHandle<()>,
+    /// The latest activity lines, for sockets that subscribe to the feed.
+    pub(super) recent: Recent,
+    pub(super) feed_follower: JoinHandle<()>,
     pub(super) limits: Limits,
 }
 
 impl Drop for Hub {
     fn drop(&mut self) {
         self.follower.abort();
+        self.feed_follower.abort();
     }
 }
 
@@ -59,11 +69,15 @@ impl Hub {
         }
         let (tx, _) = broadcast::channel(64);
         let follower = tokio::spawn(follow_highlights(shared.clone(), tx.clone()));
+        let recent = backfill(shared);
+        let feed_follower = tokio::spawn(follow_feed(shared.clone(), tx.clone(), recent.clone()));
         let hub = Arc::new(Hub {
             shared: shared.clone(),
             boards: Mutex::new(HashMap::new()),
             highlights: tx,
             follower,
+            recent,
+            feed_follower,
             limits: Limits::from_env(),
         });
         hubs.push((Arc::downgrade(shared), Arc::downgrade(&hub)));
@@ -72,17 +86,31 @@ impl Hub {
 
     /// The publisher of `spec`, started if nobody follows it yet. `None`
     /// when the board does not exist (an unknown competition).
-    pub(super) fn publisher(&self, spec: &BoardSpec) -> Option<Arc<Publisher>> {
+    pub(super) fn publisher(
+        &self,
+        spec: &BoardSpec,
+        privacy: WallPrivacy,
+        day_move: bool,
+    ) -> Option<Arc<Publisher>> {
         let mut boards = self.boards.lock();
         boards.retain(|_, p| p.strong_count() > 0);
-        if let Some(p) = boards.get(spec).and_then(Weak::upgrade) {
+        let key = (spec.clone(), privacy, day_move);
+        if let Some(p) = boards.get(&key).and_then(Weak::upgrade) {
             return Some(p);
         }
-        let (text, boundary) = render_frame(&self.shared, spec, Utc::now())?;
+        let mut morning = Morning::new(day_move);
+        let (text, boundary) = render_frame(&self.shared, spec, privacy, &mut morning, Utc::now())?;
         let (tx, rx) = watch::channel(Utf8Bytes::from(text));
-        let task = tokio::spawn(publish(self.shared.clone(), spec.clone(), tx, boundary));
+        let task = tokio::spawn(publish(
+            self.shared.clone(),
+            spec.clone(),
+            privacy,
+            morning,
+            tx,
+            boundary,
+        ));
         let p = Arc::new(Publisher { rx, task });
-        boards.insert(spec.clone(), Arc::downgrade(&p));
+        boards.insert(key, Arc::downgrade(&p));
         Some(p)
     }
 }
@@ -103,17 +131,31 @@ impl Drop for Publisher {
 /// change without any event (the end of its window, a competition's start or
 /// end).
 pub(super) fn render_frame(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     spec: &BoardSpec,
+    privacy: WallPrivacy,
+    morning: &mut Morning,
     now: DateTime<Utc>,
 ) -> Option<(String, Option<DateTime<Utc>>)> {
-    let (frame, boundary) = {
+    let sellers = morning.enabled && matches!(spec.kind, BoardKind::Sellers);
+    let (mut value, boundary) = {
         let p = shared.projection.read();
-        (board::render(&p, spec, now)?, next_boundary(&p, spec, now))
+        let frame = board::render(&p, spec, now)?;
+        let boundary = next_boundary(&p, spec, now);
+        if privacy == WallPrivacy::Names && !sellers {
+            // Nothing to add or hide: straight to text.
+            return serde_json::to_string(&frame)
+                .ok()
+                .map(|text| (text, boundary));
+        }
+        let mut value = serde_json::to_value(&frame).ok()?;
+        morning.annotate(&p, spec, now, &mut value);
+        (value, boundary)
     };
-    serde_json::to_string(&frame)
-        .ok()
-        .map(|text| (text, boundary))
+    if privacy != WallPrivacy::Names {
+        scrubber(shared, privacy).value(&mut value);
+    }
+    Some((value.to_string(), boundary))
 }
 
 pub(super) fn next_boundary(
@@ -138,6 +180,8 @@ pub(super) fn next_boundary(
 pub(super) async fn publish(
     shared: Arc<Shared>,
     spec: BoardSpec,
+    privacy: WallPrivacy,
+    mut morning: Morning,
     tx: watch::Sender<Utf8Bytes>,
     mut boundary: Option<DateTime<Utc>>,
 ) {
@@ -159,7 +203,8 @@ pub(super) async fn publish(
         let seq = *changes.borrow_and_update();
         crate::metrics::frames_coalesced(seq.saturating_sub(rendered_seq).saturating_sub(1));
         rendered_seq = seq;
-        let Some((text, next)) = render_frame(&shared, &spec, Utc::now()) else {
+        let Some((text, next)) = render_frame(&shared, &spec, privacy, &mut morning, Utc::now())
+        else {
             continue;
         };
         boundary = next;

@@ -24,10 +24,12 @@
 //! which a plain bounded queue would not see.
 //!
 //! Files: [`hub`] (publishers per board), [`highlights`] (celebration
-//! frames), [`session`] (one per socket).
+//! frames), [`feed`] (a line per activity), [`session`] (one per socket).
 
+mod feed;
 mod highlights;
 mod hub;
+mod movement;
 mod session;
 
 use std::time::Duration;
@@ -115,7 +117,13 @@ pub fn routes() -> Router<Api> {
     Router::new().route("/api/v1/live", get(upgrade))
 }
 
-async fn upgrade(State(api): State<Api>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(api): State<Api>,
+    who: crate::tokens::Identity,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // Fixed for the socket's life: a screen's frames are scrubbed for it.
+    let privacy = api.privacy.for_caller(&who);
     // Counted from the upgrade until the session ends (`--max-live-sockets`).
     let Some(slot) = api.guard.live_socket() else {
         return ApiError::new(
@@ -128,12 +136,16 @@ async fn upgrade(State(api): State<Api>, ws: WebSocketUpgrade) -> Response {
     let hub = Hub::for_shared(&api.shared);
     // tungstenite's default buffers are 128 KiB each per socket; a thousand
     // wall screens would hold a quarter GiB of mostly empty buffers.
-    ws.max_message_size(MAX_INBOUND)
+    // A browser that offered `crossboard, bearer.<secret>` needs one of its
+    // protocols chosen back, or it drops the socket: `crossboard`, never the
+    // one with the secret.
+    ws.protocols([crate::http::auth::LIVE_PROTOCOL])
+        .max_message_size(MAX_INBOUND)
         .max_frame_size(MAX_INBOUND)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| async move {
-            session(hub, socket).await;
+            session(hub, socket, privacy).await;
             drop(slot);
         })
 }

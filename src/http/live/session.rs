@@ -13,6 +13,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
 use crate::domain::board::{BoardKind, BoardSpec};
+use crate::http::privacy::{scrubber, WallPrivacy};
 use crate::http::query::{board_kind, window_params};
 use crate::wire::error::ApiError;
 
@@ -21,6 +22,8 @@ use super::{Limits, LIVE_ROWS, MAX_LIVE_ROWS, OUT_QUEUE};
 
 pub(super) struct Sub {
     pub(super) spec: BoardSpec,
+    /// Rows carry `day_move` (see `movement`).
+    pub(super) day_move: bool,
     pub(super) rx: watch::Receiver<Utf8Bytes>,
     pub(super) _publisher: Arc<Publisher>,
     /// A newer frame waits to be sent.
@@ -42,9 +45,13 @@ pub(super) struct Session {
     /// Since when the client has been over its buffer.
     pub(super) stuck_since: Option<Instant>,
     pub(super) closed: bool,
+    /// What this socket may learn about people (`--wall-privacy`).
+    pub(super) privacy: WallPrivacy,
+    /// Subscribed to the activity feed (`{"subscribe": "feed"}`).
+    pub(super) feed: bool,
 }
 
-pub(super) async fn session(hub: Arc<Hub>, socket: WebSocket) {
+pub(super) async fn session(hub: Arc<Hub>, socket: WebSocket, privacy: WallPrivacy) {
     let _counted = crate::metrics::LiveSocket::open();
     let limits = hub.limits;
     let (sink, mut stream) = socket.split();
@@ -62,6 +69,8 @@ pub(super) async fn session(hub: Arc<Hub>, socket: WebSocket) {
         next_ping: 0,
         stuck_since: None,
         closed: false,
+        privacy,
+        feed: false,
     };
     let mut changes: SelectAll<BoxStream<'static, usize>> = SelectAll::new();
     let mut keepalive =
@@ -90,10 +99,11 @@ pub(super) async fn session(hub: Arc<Hub>, socket: WebSocket) {
             }
             h = highlights.recv() => match h {
                 // Highlights are of the moment: a congested client misses them.
-                Ok(frame) => if !s.subs.is_empty() {
+                Ok(frame) => if s.wants(&frame) {
                     if s.congested() {
                         crate::metrics::frames_dropped(1);
                     } else {
+                        let frame = s.scrub(frame);
                         s.send(Message::Text(frame));
                     }
                 },
@@ -157,6 +167,25 @@ pub(super) async fn write_socket(
 }
 
 impl Session {
+    /// A highlight as this socket may see it. Rare (a few a minute), and
+    /// the scrubber is shared, so each socket parsing its copy is cheap.
+    fn scrub(&self, frame: Utf8Bytes) -> Utf8Bytes {
+        if self.privacy == WallPrivacy::Names {
+            return frame;
+        }
+        Utf8Bytes::from(scrubber(&self.hub.shared, self.privacy).frame(frame.as_str()))
+    }
+
+    /// Highlights go to every socket that follows a board; activity lines
+    /// only to those that asked for the feed.
+    fn wants(&self, frame: &Utf8Bytes) -> bool {
+        if frame.as_str().starts_with("{\"activity\"") {
+            self.feed
+        } else {
+            !self.subs.is_empty() || self.feed
+        }
+    }
+
     fn in_flight(&self) -> u64 {
         self.sent - self.acked
     }
@@ -271,6 +300,15 @@ impl Session {
         msg: &Value,
         changes: &mut SelectAll<BoxStream<'static, usize>>,
     ) -> Result<(), ApiError> {
+        if name == "feed" {
+            // The latest lines at once, then one `activity` frame each.
+            self.feed = true;
+            let recent: Vec<Value> = self.hub.recent.lock().iter().cloned().collect();
+            let frame = Utf8Bytes::from(json!({ "feed": recent }).to_string());
+            let frame = self.scrub(frame);
+            self.send(Message::Text(frame));
+            return Ok(());
+        }
         let mut q = HashMap::new();
         for key in ["window", "scoring"] {
             match msg.get(key) {
@@ -314,6 +352,17 @@ impl Session {
                 )
             }
         };
+        let day_move = match msg.get("day_move") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "invalid_message",
+                    "day_move must be true or false",
+                )
+                .with_field("day_move"))
+            }
+        };
         let kind = board_kind(name, &q)?;
         let spec = BoardSpec {
             // Division boards list every division either way: one publisher.
@@ -322,7 +371,11 @@ impl Session {
             window,
             limit: Some(limit),
         };
-        if let Some(sub) = self.subs.iter_mut().find(|s| s.spec == spec) {
+        if let Some(sub) = self
+            .subs
+            .iter_mut()
+            .find(|s| s.spec == spec && s.day_move == day_move)
+        {
             // Asked again: answer again with the current board.
             sub.dirty = true;
             return Ok(());
@@ -338,7 +391,7 @@ impl Session {
         }
         let publisher = self
             .hub
-            .publisher(&spec)
+            .publisher(&spec, self.privacy, day_move)
             .ok_or_else(|| ApiError::not_found(format!("no board '{name}'")))?;
         let mut rx = publisher.rx.clone();
         rx.borrow_and_update();
@@ -353,6 +406,7 @@ impl Session {
         );
         self.subs.push(Sub {
             spec,
+            day_move,
             rx,
             _publisher: publisher,
             dirty: true,
