@@ -258,6 +258,11 @@ pub enum HighlightKind {
     OrderFromLead,
     LeadWon,
     CompetitionWon,
+    DeliveryProblem,
+    /// A lead given to a division (narrowed by the webhook's `division`).
+    LeadReceived,
+    /// The daily digest of overdue feedback (`--feedback-digest-at`).
+    FeedbackOverdue,
 }
 
 #[derive(ToSchema)]
@@ -444,8 +449,14 @@ pub struct Competitions {
 pub struct WebhookIn {
     /// An http:// or https:// URL (a credential: never logged or exported).
     url: String,
-    /// All when absent.
+    /// When absent: the celebrations (order_from_lead, lead_won,
+    /// competition_won, delivery_problem); the nudges lead_received and
+    /// feedback_overdue are opt-in.
     kinds: Option<Vec<HighlightKind>>,
+    /// A division id: only that division's `lead_received` messages and its
+    /// section of the `feedback_overdue` digest (whole-org celebrations
+    /// still come). Absent: the whole organisation.
+    division: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -454,6 +465,7 @@ pub struct Webhook {
     id: String,
     url: String,
     kinds: Vec<String>,
+    division: Option<String>,
     created_at: String,
     /// delivered, failed, pending, last_attempt, recent attempts.
     #[schema(value_type = Object)]
@@ -464,6 +476,8 @@ pub struct Webhook {
 #[allow(dead_code)]
 pub struct Webhooks {
     kinds: Vec<String>,
+    /// What a registration without `kinds` gets.
+    default_kinds: Vec<String>,
     webhooks: Vec<Webhook>,
 }
 
