@@ -10,7 +10,7 @@
 //! Roughly bottom up: event, time, rules, org, membership, validate,
 //! timeline, credit, cells, score (facade), winner, ranking, contest,
 //! projection, then the read models: rows, lead_stats, collaboration,
-//! profile, leads, matrix, customers, delivery, commission, knowledge,
+//! profile, leads, matrix, forum, customers, delivery, commission, knowledge,
 //! quality, competition, board, rules_view.
 
 pub mod board;
@@ -23,6 +23,7 @@ pub mod credit;
 pub mod customers;
 pub mod delivery;
 pub mod event;
+pub mod forum;
 pub mod knowledge;
 pub mod lead_stats;
 pub mod leads;
