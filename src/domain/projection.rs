@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 pub use crate::domain::contest::Competition;
 use crate::domain::customers::Customers;
 use crate::domain::event::{Envelope, Event};
+use crate::domain::matrix::LoopIndex;
 use crate::domain::org::{LeadIx, Org, Rejection, SeqInfo};
 use crate::domain::rules::RuleSet;
 use crate::domain::score::{Fact, FactRec, Scoreboard, Timeline};
@@ -39,6 +40,9 @@ pub struct Projection {
     /// Customer memory (white space and timelines), see
     /// [`crate::domain::customers`].
     pub customers: Customers,
+    /// Per-lead figures of the loop for the matrix, see
+    /// [`crate::domain::matrix`].
+    pub loops: LoopIndex,
 }
 
 impl Projection {
@@ -51,6 +55,7 @@ impl Projection {
             rules_version: 0,
             competitions: Vec::new(),
             customers: Customers::default(),
+            loops: LoopIndex::default(),
         }
     }
 
@@ -228,6 +233,13 @@ impl Projection {
         for s in &group {
             self.score_change(*s, true);
         }
+        if let Some(lead) = self
+            .facts
+            .last()
+            .and_then(|r| LoopIndex::lead_of(&self.org, seq, &r.fact))
+        {
+            self.refresh_loop(lead);
+        }
         match &env.event {
             Event::EventVoided { seq: target, .. } => self.void(*target),
             Event::RulesPublished {
@@ -248,6 +260,9 @@ impl Projection {
                     );
                     self.rules_version = *version;
                     self.score = Scoreboard::build(timeline, &self.facts, &self.org);
+                    // Deadlines and points both follow the rules.
+                    self.loops =
+                        LoopIndex::rebuild(&self.org, &self.facts, &self.score.timeline, self.tz);
                     let open = self
                         .competitions
                         .iter_mut()
@@ -497,17 +512,33 @@ impl Projection {
     }
 
     /// Adds (or removes) an event's credits on the main board and on every
-    /// competition whose period covers it.
+    /// competition whose period covers it, and the main board's sum to the
+    /// lead it is on (the matrix's points).
     fn score_change(&mut self, seq: u64, add: bool) {
         let Some(at) = self.facts.get(seq as usize - 1).map(|r| r.at_us) else {
             return;
         };
-        let boards = std::iter::once(&mut self.score).chain(
-            self.competitions
-                .iter_mut()
-                .filter(|c| !c.closed && c.covers(at))
-                .map(|c| &mut c.score),
-        );
+        let sum = if add {
+            self.score.add(seq, &self.facts, &self.org)
+        } else {
+            self.score
+                .remove(seq, &self.facts, &self.org)
+                .wrapping_neg()
+        };
+        if sum != 0 {
+            let lead = self
+                .facts
+                .get(seq as usize - 1)
+                .and_then(|r| LoopIndex::lead_of(&self.org, seq, &r.fact));
+            if let Some(lead) = lead {
+                self.loops.add_points(lead, sum);
+            }
+        }
+        let boards = self
+            .competitions
+            .iter_mut()
+            .filter(|c| !c.closed && c.covers(at))
+            .map(|c| &mut c.score);
         for board in boards {
             if add {
                 board.add(seq, &self.facts, &self.org);
@@ -582,6 +613,15 @@ impl Projection {
         for s in &group {
             self.score_change(*s, true);
         }
+        if let Some(l) = lead {
+            self.refresh_loop(l);
+        }
+    }
+
+    /// Works out a lead's matrix figures (all but points) again.
+    fn refresh_loop(&mut self, lead: LeadIx) {
+        self.loops
+            .refresh(lead, &self.org, &self.facts, &self.score.timeline, self.tz);
     }
 }
 
