@@ -150,7 +150,7 @@
       return CB.h("tr", { "data-from": p.from, "data-to": p.to }, CB.h("th", { class: "from" }, `${p.from_name} → ${p.to_name}`),
         CB.h("td", {}, CB.h("div", { class: "n" }, CB.num(p.new_leads.total))), late,
         CB.h("td", {}, CB.h("div", { class: "n" }, CB.num(p.won.total))),
-        CB.h("td", {}, CB.h("div", { class: "n" }, CB.num(p.orders.total)), CB.h("div", { class: "meta" }, CB.moneyMap(p.order_value))));
+        CB.h("td", {}, CB.h("div", { class: "n" }, CB.num(p.orders.total)), p.orders.total ? CB.h("div", { class: "meta" }, CB.moneyMap(p.order_value)) : null));
     });
     boardEl.append(CB.h("table", { class: "matrix" }, head, ...body));
   }

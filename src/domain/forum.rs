@@ -191,6 +191,8 @@ pub fn forum(p: &Projection, since_us: i64, now_us: i64, limit: usize) -> Forum 
     let mut wins: Vec<(i64, i64, u64)> = Vec::new(); // (-amount, -at, seq)
     let mut won_leads: Vec<(i64, u64, LeadIx, SellerIx)> = Vec::new();
     let mut totals = ForumTotals::default();
+    // (lead, won?) already listed: one row per lead and status.
+    let mut reported: std::collections::HashSet<(LeadIx, bool)> = Default::default();
     for (i, rec) in p.facts.iter().enumerate() {
         if rec.voided || rec.at_us < since_us {
             continue;
@@ -217,7 +219,7 @@ pub fn forum(p: &Projection, since_us: i64, now_us: i64, limit: usize) -> Forum 
                     _ => continue,
                 };
                 // One row per lead, however often the same status came.
-                if list.iter().any(|(_, _, x)| x == lead) {
+                if !reported.insert((*lead, *status == FeedbackStatus::Won)) {
                     continue;
                 }
                 list.push((-rec.at_us, seq, *lead));
@@ -271,22 +273,19 @@ pub fn forum(p: &Projection, since_us: i64, now_us: i64, limit: usize) -> Forum 
             _ => {}
         }
     }
-    for (ix, l) in org.leads.iter().enumerate() {
-        if l.voided {
+    for ix in 0..org.leads.len() as LeadIx {
+        // The fold's per-lead figures (see `matrix::LoopIndex`): no
+        // feedback to read for each of a million events' leads.
+        if p.loops.overdue(ix, now_us) != Some(true) {
             continue;
         }
-        let rules = p.score.timeline.at(l.at_us);
-        // Cheap test first: most leads are answered or young.
-        if !is_overdue(l.at_us, rules, p.tz, now_us) {
+        let Some(l) = org.leads.get(ix as usize) else {
             continue;
-        }
-        if loop_of(p, l).0.is_some() {
-            continue;
-        }
+        };
         acc.entry(pair(l))
             .or_default()
             .overdue
-            .push((l.at_us, l.seq, ix as LeadIx));
+            .push((l.at_us, l.seq, ix));
         totals.overdue += 1;
     }
 
