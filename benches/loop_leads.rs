@@ -55,9 +55,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| matrix_naive(&p, i64::MIN, i64::MAX, now))
     });
     let week_ago = now - 7 * 86_400_000_000;
-    g.bench_function(format!("forum_week_{n}_events"), |b| {
-        b.iter(|| forum(&p, week_ago, now, 50))
-    });
+    // The API's default of 10 rows per list, and its largest page.
+    for limit in [10, 200] {
+        g.bench_function(format!("forum_week_limit_{limit}_{n}_events"), |b| {
+            b.iter(|| forum(&p, week_ago, now, limit))
+        });
+    }
     g.finish();
 }
 

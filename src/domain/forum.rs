@@ -446,10 +446,15 @@ pub fn forum(p: &Projection, since_us: i64, now_us: i64, limit: usize) -> Forum 
                 at: format_us(*at),
             })
         });
-    let all_wins: Vec<ForumWin> = order_wins.chain(lead_wins).collect();
+    // Rows only for what is shown; the count for all.
+    let total = wins.len() as u64
+        + won_leads
+            .iter()
+            .filter(|(_, _, ix, _)| !with_order(*ix))
+            .count() as u64;
     let celebrate = Listed {
-        total: all_wins.len() as u64,
-        rows: all_wins.into_iter().take(limit).collect(),
+        total,
+        rows: order_wins.chain(lead_wins).take(limit).collect(),
     };
     Forum {
         since: None,

@@ -40,7 +40,9 @@ async fn get_forum(State(api): State<Api>, q: Params) -> Result<Response, ApiErr
                 .map_err(|_| bad("since", "since must be a date as YYYY-MM-DD"))?,
         ),
     };
-    let limit = u64_param(&q, "limit", 50)?;
+    // Ten rows per list: an agenda a meeting can get through, and every
+    // list says how many more there are.
+    let limit = u64_param(&q, "limit", 10)?;
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(bad("limit", format!("limit must be from 1 to {MAX_LIMIT}")));
     }

@@ -622,7 +622,7 @@ anything on the agenda; each list is `{total, rows}` cut at `limit`. `new_leads`
 from `since` by business time; `overdue` lists every unanswered lead past its SLA, whenever given, oldest first. \
 `celebrate`: orders from leads since the date (largest first), then leads won without an order.",
     params(("since" = Option<String>, Query, format = Date, description = "A local date (org time zone), YYYY-MM-DD; default 7 days ago"),
-           ("limit" = Option<u64>, Query, description = "Rows per list, 1 to 200, default 50")),
+           ("limit" = Option<u64>, Query, description = "Rows per list, 1 to 200, default 10")),
     responses((status = 200, description = "The agenda", body = Object)))]
 #[allow(dead_code)]
 fn get_forum() {}
