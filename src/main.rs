@@ -61,6 +61,18 @@ enum Command {
         /// (refused otherwise, so a webhook cannot probe the local network).
         #[arg(long, env = "CROSSBOARD_WEBHOOK_ALLOW_PRIVATE")]
         webhook_allow_private: bool,
+        /// Local time (HH:MM, the organisation's time zone) of the daily
+        /// `feedback_overdue` webhook digest, or `off`. Sent once a day,
+        /// also across restarts; a server down at that time sends it when
+        /// it starts later the same day.
+        #[arg(
+            long,
+            default_value = "08:00",
+            env = "CROSSBOARD_FEEDBACK_DIGEST_AT",
+            value_parser = crossboard::webhooks::parse_digest_at,
+            value_name = "HH:MM"
+        )]
+        feedback_digest_at: crossboard::webhooks::DigestAt,
         #[command(flatten)]
         exposure: crossboard::server::Exposure,
     },
@@ -220,6 +232,7 @@ fn main() -> ExitCode {
                 demo_every,
                 public_boards,
                 webhook_allow_private,
+                feedback_digest_at,
                 exposure,
             } => {
                 crossboard::server::serve(crossboard::server::ServeOptions {
@@ -230,6 +243,7 @@ fn main() -> ExitCode {
                     demo_every,
                     public_boards,
                     webhook_allow_private,
+                    feedback_digest_at: feedback_digest_at.0,
                     exposure,
                 })
                 .await

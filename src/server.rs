@@ -25,6 +25,8 @@ pub struct ServeOptions {
     pub public_boards: bool,
     /// Webhooks may reach loopback and private addresses.
     pub webhook_allow_private: bool,
+    /// Local time of the daily `feedback_overdue` digest; `None`: off.
+    pub feedback_digest_at: Option<chrono::NaiveTime>,
     pub exposure: Exposure,
 }
 
@@ -134,6 +136,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         &core.shared,
         crate::webhooks::Options {
             allow_private: opts.webhook_allow_private,
+            digest_at: opts.feedback_digest_at,
         },
     )?;
     tracing::info!(

@@ -486,3 +486,153 @@ async fn the_wall_says_when_nobody_has_points_yet() {
     assert_eq!(more, "29 more at 0");
     screenshot(&c, "wall-first-points").await;
 }
+
+/// Issue 12's browser check: one tap reports back and one tap claims on
+/// `/me`, and `/forum` (and the wall's forum slide) then lists exactly the
+/// leads still overdue, with the claimer as their owner.
+#[tokio::test(flavor = "multi_thread")]
+async fn report_and_claim_on_me_then_the_forum_lists_what_is_overdue() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::Server::start(&dir.path().join("data"));
+    let http = common::client();
+    let ago = |days: i64| (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339();
+    for body in [
+        json!({"type": "division_created", "data": {"id": "energy", "name": "Energy"}}),
+        json!({"type": "division_created", "data": {"id": "service", "name": "Service"}}),
+        json!({"type": "seller_joined", "occurred_at": ago(30), "data": {"id": "lars", "name": "Lars Persson", "division": "energy"}}),
+        json!({"type": "seller_joined", "occurred_at": ago(30), "data": {"id": "ida", "name": "Ida Larsson", "division": "service"}}),
+        json!({"type": "seller_joined", "occurred_at": ago(30), "data": {"id": "bo", "name": "Bo <b>Bold</b>", "division": "service"}}),
+        // Three days old, past the default 48 h SLA: all overdue now.
+        json!({"type": "lead_given", "occurred_at": ago(3), "data": {"lead": "NAMED", "from": "lars", "to_division": "service", "to_seller": "ida", "customer": "Volvo Cars"}}),
+        json!({"type": "lead_given", "occurred_at": ago(3), "data": {"lead": "FREE", "from": "lars", "to_division": "service", "customer": "Scania"}}),
+        json!({"type": "lead_given", "occurred_at": ago(3), "data": {"lead": "BOS", "from": "lars", "to_division": "service", "to_seller": "bo", "customer": "<img src=x onerror=alert(1)>"}}),
+    ] {
+        event(&http, &s, body).await;
+    }
+    let driver = start_driver().await;
+    let c = browser(&driver, &dir.path().join("chromium")).await;
+    c.set_window_size(1280, 1000).await.expect("window size");
+
+    // ---- /me: one tap each ----------------------------------------------------
+    c.goto(&s.url("/me?seller=ida")).await.expect("open /me");
+    until(
+        &c,
+        "the overdue report-back row",
+        "document.querySelector('#report tr.overdue[data-lead=\"NAMED\"] button[data-status=contacted]')",
+    )
+    .await;
+    js(&c, "document.querySelector('#report tr[data-lead=\"NAMED\"] button[data-status=contacted]').click(); return null;").await;
+    until(
+        &c,
+        "the claim button",
+        "document.querySelector('#report-msg').textContent.startsWith('Sent') && \
+         document.querySelector('#claimable tr.overdue[data-lead=\"FREE\"] button.claim')",
+    )
+    .await;
+    js(&c, "document.querySelector('#claimable tr[data-lead=\"FREE\"] button.claim').click(); return null;").await;
+    until(
+        &c,
+        "the claimed lead among mine",
+        "document.querySelector('#report tr[data-lead=\"FREE\"]') && \
+         !document.querySelector('#claimable tr[data-lead=\"FREE\"]')",
+    )
+    .await;
+    screenshot(&c, "me-before-forum").await;
+
+    // ---- /forum: what is still overdue ----------------------------------------
+    c.goto(&s.url("/forum")).await.expect("open /forum");
+    let pair = "section.pair[data-from=energy][data-to=service]";
+    let overdue = until(
+        &c,
+        "the overdue list",
+        &format!(
+            "[...document.querySelectorAll('{pair} .list.overdue tr[data-lead]')]\
+             .map((r) => r.dataset.lead).join(',')"
+        ),
+    )
+    .await;
+    // Oldest first (same instant: log order); NAMED got its feedback.
+    assert_eq!(overdue, "FREE,BOS");
+    let free = js(
+        &c,
+        &format!(
+            "return document.querySelector('{pair} .list.overdue tr[data-lead=FREE]').textContent;"
+        ),
+    )
+    .await;
+    let free = free.as_str().unwrap_or_default();
+    assert!(
+        free.contains("Scania") && free.contains("Ida Larsson"),
+        "claimed by me: {free}"
+    );
+    // Names and customers are text, never markup.
+    assert_eq!(
+        js(
+            &c,
+            "return document.querySelectorAll('#pairs img, #pairs b b').length;"
+        )
+        .await,
+        0
+    );
+    let bos = js(
+        &c,
+        &format!(
+            "return document.querySelector('{pair} .list.overdue tr[data-lead=BOS]').textContent;"
+        ),
+    )
+    .await;
+    let bos = bos.as_str().unwrap_or_default();
+    assert!(
+        bos.contains("<img src=x") && bos.contains("Bo <b>Bold</b>"),
+        "{bos}"
+    );
+    let new = js(
+        &c,
+        &format!("return document.querySelector('{pair} .list.new h3').textContent;"),
+    )
+    .await;
+    assert_eq!(new, "New leads 3", "given 3 days ago, inside the default 7");
+    // Printable: one page per pair section.
+    let print = js(
+        &c,
+        "return [...document.styleSheets].flatMap((s) => [...s.cssRules])\
+         .filter((r) => r.media && r.media.mediaText === 'print')\
+         .flatMap((r) => [...r.cssRules]).some((r) => r.selectorText === 'section.pair' && \
+         r.style.breakBefore === 'page');",
+    )
+    .await;
+    assert_eq!(print, true);
+    screenshot(&c, "forum").await;
+    // A later `since` leaves the old leads off the news, not off the overdue list.
+    let later = (chrono::Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%d");
+    c.goto(&s.url(&format!("/forum?since={later}&big=1")))
+        .await
+        .expect("open /forum?since");
+    until(
+        &c,
+        "the agenda since yesterday",
+        &format!(
+            "document.querySelector('{pair} .list.overdue') && !document.querySelector('{pair} .list.new') && \
+             getComputedStyle(document.body).fontSize === '26px'"
+        ),
+    )
+    .await;
+    screenshot(&c, "forum-wall-size").await;
+
+    // ---- the wall's forum slide ---------------------------------------------
+    c.set_window_size(1920, 1080).await.expect("window size");
+    c.goto(&s.url("/wall?boards=forum&rotate=0"))
+        .await
+        .expect("open /wall");
+    let cells = until(
+        &c,
+        "the forum slide",
+        "(document.getElementById('title').textContent === 'Cross-selling forum') && \
+         [...document.querySelectorAll('#board tr[data-from=energy][data-to=service] .n')]\
+         .map((e) => e.textContent).join(',')",
+    )
+    .await;
+    // new leads, overdue, won, orders
+    assert_eq!(cells, "3,2,0,0");
+    screenshot(&c, "wall-forum").await;
+}

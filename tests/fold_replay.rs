@@ -17,7 +17,7 @@ use crossboard::domain::competition::standings;
 use crossboard::domain::event::{Envelope, Event, FeedbackStatus, LeadTiming, FORMAT_VERSION};
 use crossboard::domain::knowledge::knowledge;
 use crossboard::domain::leads::{list_leads, LeadQuery};
-use crossboard::domain::matrix::matrix;
+use crossboard::domain::matrix::{matrix, matrix_naive};
 use crossboard::domain::quality::{giver_quality, quality_all, quality_board};
 use crossboard::domain::score::{Fact, Scoreboard, Timeline};
 use crossboard::domain::time::{from_micros, Window, WindowKind};
@@ -813,6 +813,27 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
             "matrix {:?}",
             w
         );
+    }
+    // The matrix's fast path (per-lead figures kept by the fold) equals
+    // the computation from the facts, for boards' windows, odd instants
+    // and several "now"s (before, while and after leads fall overdue).
+    let end = envs.last().map_or(START, |e| e.occurred_at);
+    let mut spans: Vec<(i64, i64)> = windows(&envs).iter().map(board::window_us).collect();
+    spans.push((i64::MIN, i64::MAX));
+    spans.push((START + 7 * MINUTE, end - 13 * MINUTE));
+    for (from, to) in spans {
+        for at in [START, (START + now) / 2, now, now + 40 * 24 * 60 * MINUTE] {
+            for p in [&live, &replayed] {
+                prop_assert_eq!(
+                    matrix(p, from, to, at),
+                    matrix_naive(p, from, to, at),
+                    "fast matrix [{}, {}) at {}",
+                    from,
+                    to,
+                    at
+                );
+            }
+        }
     }
     for w in windows(&envs) {
         // (a) live boards == boards of a fresh replay.

@@ -226,6 +226,8 @@ async fn every_endpoint_for_every_role() {
         case("GET", "/api/v1/competitions/c1", board),
         case("GET", "/api/v1/collaboration", board),
         case("GET", "/api/v1/matrix?window=all", board),
+        case("GET", "/api/v1/forum", board),
+        case("GET", "/forum", open),
         case("GET", "/api/v1/leads", read),
         case("GET", "/api/v1/boards/quality?window=all", board),
         case("GET", "/api/v1/knowledge?window=all", board),

@@ -4,7 +4,8 @@
 // URL parameters:
 //   boards  comma list of sellers:<window>, divisions:<window>[:per_seller|sum],
 //           competition:<id>, competitions (= every running competition),
-//           matrix:<window> (who works with whom: a division × division heat map)
+//           matrix:<window> (who works with whom: a division × division heat map),
+//           forum (the weekly forum's agenda: per division pair, overdue and new)
 //           default: sellers:week,divisions:month:per_seller,competitions
 //   rotate  seconds per board (0 = no rotation), default 15
 //   rows    rows shown, default 10
@@ -46,6 +47,8 @@
       const w = WINDOWS[win] ? win : "month";
       return { key: `matrix:${w}`, matrix: w };
     }
+    // Fetched like the matrix: /api/v1/forum, the full agenda is /forum.
+    if (name === "forum") return { key: "forum", forum: true };
     return null;
   }
   function frameKey(f) {
@@ -105,12 +108,18 @@
   }
 
   // ---- the matrix slides ----------------------------------------------------
-  const matrixSlides = fixed.filter((s) => s.matrix);
+  const matrixSlides = fixed.filter((s) => s.matrix || s.forum);
   let matrixAt = 0, matrixTimer = null;
   async function refreshMatrix() {
     matrixAt = Date.now();
     for (const s of matrixSlides) {
       try {
+        if (s.forum) {
+          frames.set(s.key, { board: "forum", window: { kind: "week" }, forum: await CB.api("/api/v1/forum?limit=1") });
+          if (shownKey === null || shownKey === s.key) show(s.key);
+          else dots();
+          continue;
+        }
         const [m, d] = await Promise.all([CB.api(`/api/v1/matrix?window=${s.matrix}`), CB.api("/api/v1/divisions").catch(() => ({ divisions: [] }))]);
         frames.set(s.key, { board: "matrix", window: { kind: s.matrix }, rows: m.rows || [], divisions: d.divisions || [] });
         if (shownKey === null || shownKey === s.key) show(s.key);
@@ -145,6 +154,25 @@
       td.style.setProperty("--heat", (r.leads / max).toFixed(3));
       return td;
     })));
+    boardEl.append(CB.h("table", { class: "matrix" }, head, ...body));
+  }
+
+  /** The forum's agenda in brief: division pairs, most overdue first. */
+  function showForum(f) {
+    boardEl.replaceChildren();
+    rowEls = new Map(); lastRank = new Map(); lastPoints = new Map();
+    const pairs = (f.forum.pairs || []).slice().sort((a, b) => (b.overdue.total - a.overdue.total) || (b.new_leads.total - a.new_leads.total)).slice(0, ROWS);
+    if (!pairs.length) { boardEl.append(CB.h("div", { class: "empty" }, "Nothing on the agenda this week.")); return; }
+    const max = Math.max(1, ...pairs.map((p) => p.overdue.total));
+    const head = CB.h("tr", {}, ...["", "new leads", "overdue", "won", "orders"].map((t) => CB.h("th", {}, t)));
+    const body = pairs.map((p) => {
+      const late = CB.h("td", { class: p.overdue.total ? "hot" : "none" }, CB.h("div", { class: "n" }, CB.num(p.overdue.total)));
+      late.style.setProperty("--heat", (p.overdue.total / max).toFixed(3));
+      return CB.h("tr", { "data-from": p.from, "data-to": p.to }, CB.h("th", { class: "from" }, `${p.from_name} → ${p.to_name}`),
+        CB.h("td", {}, CB.h("div", { class: "n" }, CB.num(p.new_leads.total))), late,
+        CB.h("td", {}, CB.h("div", { class: "n" }, CB.num(p.won.total))),
+        CB.h("td", {}, CB.h("div", { class: "n" }, CB.num(p.orders.total)), p.orders.total ? CB.h("div", { class: "meta" }, CB.moneyMap(p.order_value)) : null));
+    });
     boardEl.append(CB.h("table", { class: "matrix" }, head, ...body));
   }
 
@@ -210,6 +238,7 @@
   function titles(f) {
     if (f.board === "sellers") return ["Top sellers", WINDOWS[f.window.kind] + range(f.window)];
     if (f.board === "matrix") return ["Who works with whom", WINDOWS[f.window.kind] + " · leads between divisions"];
+    if (f.board === "forum") return ["Cross-selling forum", `since ${f.forum.since || ""} · the whole agenda on /forum`];
     if (f.board === "divisions") {
       return ["Divisions", WINDOWS[f.window.kind] + (f.scoring === "per_seller" ? " · points per seller" : " · total points") + range(f.window)];
     }
@@ -245,6 +274,7 @@
     $("subtitle").textContent = subtitle;
     dots();
     if (f.board === "matrix") return showMatrix(f);
+    if (f.board === "forum") return showForum(f);
 
     const rows = rowsOf(f);
     // Few rows (four divisions) get taller rows instead of empty space; half

@@ -170,21 +170,25 @@ impl Scoreboard {
         board
     }
 
-    pub fn add(&mut self, seq: u64, facts: &impl Facts, org: &Org) {
-        self.change(seq, facts, org, true);
+    /// Adds the event's credits; returns their sum before caps (what the
+    /// matrix counts per lead, see [`crate::domain::matrix`]).
+    pub fn add(&mut self, seq: u64, facts: &impl Facts, org: &Org) -> i64 {
+        self.change(seq, facts, org, true)
     }
 
-    pub fn remove(&mut self, seq: u64, facts: &impl Facts, org: &Org) {
-        self.change(seq, facts, org, false);
+    /// Takes the event's credits back; returns their sum before caps.
+    pub fn remove(&mut self, seq: u64, facts: &impl Facts, org: &Org) -> i64 {
+        self.change(seq, facts, org, false)
     }
 
-    fn change(&mut self, seq: u64, facts: &impl Facts, org: &Org, add: bool) {
+    fn change(&mut self, seq: u64, facts: &impl Facts, org: &Org, add: bool) -> i64 {
         let Some((day, at_us)) = facts.fact(seq).map(|f| (f.day, f.at_us)) else {
-            return;
+            return 0;
         };
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         credits(seq, facts, org, &self.timeline, &mut scratch);
+        let sum = scratch.iter().fold(0i64, |s, c| s.wrapping_add(c.points));
         if !scratch.is_empty() {
             let mask = self.timeline.capped_on_day(day);
             let cells = self.days.entry(day).or_default();
@@ -222,6 +226,7 @@ impl Scoreboard {
             }
         }
         self.scratch = scratch;
+        sum
     }
 
     /// Calls `f` with every seller's capped points by kind per division in

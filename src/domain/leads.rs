@@ -171,3 +171,38 @@ pub fn list_leads(p: &Projection, q: &LeadQuery, now_us: i64) -> LeadPage {
     }
     LeadPage { leads, next }
 }
+
+/// Every overdue lead as of `now_us`, grouped by receiving division in
+/// division order, oldest first within each: what the daily
+/// `feedback_overdue` digest and the forum's overdue section say. One pass
+/// over the leads (the digest runs once a day; the forum reads it per pair).
+pub fn overdue_by_division(p: &Projection, now_us: i64) -> Vec<(DivisionIx, Vec<LeadRow>)> {
+    let q = LeadQuery {
+        status: Some(StatusFilter::Overdue),
+        from_us: i64::MIN,
+        to_us: i64::MAX,
+        limit: usize::MAX,
+        ..LeadQuery::default()
+    };
+    let mut groups: std::collections::BTreeMap<DivisionIx, Vec<LeadRow>> = Default::default();
+    for row in list_leads(p, &q, now_us).leads {
+        if let Some(d) = p.org.division(&row.to_division) {
+            groups.entry(d).or_default().push(row);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(d, mut rows)| {
+            // By business time (leads are kept in seq order, so the search
+            // finds each); the strings would not sort: "…00.5Z" < "…00Z".
+            let at = |seq: u64| {
+                let leads = &p.org.leads;
+                leads
+                    .binary_search_by_key(&seq, |l| l.seq)
+                    .map_or(i64::MAX, |i| leads[i].at_us)
+            };
+            rows.sort_by_key(|r| (at(r.seq), r.seq));
+            (d, rows)
+        })
+        .collect()
+}

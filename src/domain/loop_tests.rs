@@ -316,3 +316,106 @@ fn lead_list_statuses_and_overdue() {
         (70.0, true, false)
     );
 }
+
+#[test]
+fn forum_agenda_on_a_fixture() {
+    use crate::domain::event::DeliveryStatus;
+    use crate::domain::forum::forum;
+    let mut l = Log::new();
+    l.lead(0, "L1", "anna", "b", None); // before `since`, unanswered: overdue
+    l.lead(10, "L2", "anna", "b", Some("bo"));
+    l.feedback(20, "L2", "bo", FeedbackStatus::Won);
+    l.ok(
+        30,
+        Event::OrderClosed {
+            order: "O1".into(),
+            seller: "bo".into(),
+            customer: "Acme".into(),
+            amount: 1000,
+            currency: "SEK".into(),
+            lead: Some("L2".into()),
+        },
+    );
+    let problem = l.ok(
+        40,
+        Event::OrderDelivered {
+            order: "O1".into(),
+            status: DeliveryStatus::Problem,
+            note: None,
+        },
+    );
+    l.lead(50, "L3", "cid", "a", Some("anna"));
+    l.feedback(60, "L3", "anna", FeedbackStatus::Lost);
+    l.lead(80, "L4", "anna", "c", None); // young: not overdue at h=100
+    let gone = l.lead(2, "L5", "cid", "b", None);
+    l.void(3, gone);
+
+    let now = T0 + 100 * HOUR;
+    let f = forum(&l.p, T0 + 5 * HOUR, now, 50);
+    let pairs: Vec<(&str, &str)> = f
+        .pairs
+        .iter()
+        .map(|p| (p.from.as_str(), p.to.as_str()))
+        .collect();
+    assert_eq!(pairs, [("a", "b"), ("a", "c"), ("c", "a")]);
+    let ab = &f.pairs[0];
+    let ids = |rows: &[crate::domain::forum::ForumLead]| -> Vec<String> {
+        rows.iter().map(|r| r.lead.clone()).collect()
+    };
+    assert_eq!(ids(&ab.new_leads.rows), ["L2"]);
+    assert_eq!(ids(&ab.overdue.rows), ["L1"]);
+    assert_eq!(ab.overdue.rows[0].age_hours, 100.0);
+    assert_eq!(ab.overdue.rows[0].to_seller, None);
+    assert_eq!(ids(&ab.won.rows), ["L2"]);
+    assert_eq!(ab.orders.total, 1);
+    assert_eq!(ab.orders.rows[0].order, "O1");
+    assert_eq!(ab.order_value.get("SEK"), Some(&1000));
+    assert_eq!(ab.delivery_problems.rows[0].status, "problem");
+    assert_eq!(ids(&f.pairs[1].new_leads.rows), ["L4"]);
+    assert_eq!(f.pairs[1].overdue.total, 0);
+    assert_eq!(ids(&f.pairs[2].lost.rows), ["L3"]);
+    let t = &f.totals;
+    assert_eq!(
+        (
+            t.new_leads,
+            t.overdue,
+            t.won,
+            t.lost,
+            t.orders,
+            t.delivery_problems
+        ),
+        (3, 1, 1, 1, 1, 1)
+    );
+    // The won lead has its order: celebrated once, as the order.
+    assert_eq!(f.celebrate.total, 1);
+    assert_eq!(f.celebrate.rows[0].kind, "order");
+    assert_eq!(f.celebrate.rows[0].giver, "anna");
+
+    // A cut keeps the counts; a later `delivered` settles the problem; a
+    // void of the feedback puts L3 back among the open leads.
+    let f = forum(&l.p, T0, now, 1);
+    assert_eq!(
+        (f.pairs[0].new_leads.total, f.pairs[0].new_leads.rows.len()),
+        (2, 1)
+    );
+    assert_eq!(f.pairs[0].new_leads.rows[0].lead, "L2", "newest first");
+    l.ok(
+        45,
+        Event::OrderDelivered {
+            order: "O1".into(),
+            status: DeliveryStatus::Delivered,
+            note: None,
+        },
+    );
+    let f = forum(&l.p, T0 + 5 * HOUR, now, 50);
+    assert_eq!(f.totals.delivery_problems, 0);
+    assert!(problem > 0);
+    let lost = l.p.org.leads[l.p.org.lead("L3").expect("L3") as usize].feedback[0];
+    l.void(61, lost);
+    let f = forum(&l.p, T0 + 5 * HOUR, now, 50);
+    assert_eq!(f.totals.lost, 0);
+    assert_eq!(f.pairs[2].new_leads.rows[0].status, "open");
+    // Unanswered again and 50 h old: overdue beside L1.
+    assert_eq!(f.totals.overdue, 2);
+    assert_eq!(f.pairs[2].overdue.rows[0].lead, "L3");
+}

@@ -11,7 +11,7 @@
 //! Roughly bottom up: event, time, rules, org, membership, validate,
 //! timeline, credit, cells, score (facade), winner, ranking, contest,
 //! projection, then the read models: rows, lead_stats, collaboration,
-//! profile, leads, matrix, customers, delivery, commission, knowledge,
+//! profile, leads, matrix, forum, customers, delivery, commission, knowledge,
 //! quality, competition, board, rules_view; the game: game_rules, metric,
 //! game (state), tally, achievements, challenges, seasons, game_news.
 
@@ -28,6 +28,7 @@ pub mod customers;
 pub mod day_counts;
 pub mod delivery;
 pub mod event;
+pub mod forum;
 pub mod game;
 pub mod game_news;
 pub mod game_rules;

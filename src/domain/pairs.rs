@@ -16,6 +16,9 @@ use crate::domain::org::{Org, SellerIx};
 /// The pair a new event would reach, if it is a reach.
 pub fn pair_of(org: &Org, event: &Event) -> Option<(SellerIx, SellerIx)> {
     match event {
+        // Both shapes of `lead_given`: the qualified one reaches as well
+        // (missing it left a back-dated qualified lead beside the old first
+        // reach, both with the bonus, until a replay).
         Event::LeadGiven {
             from,
             to_seller: Some(to),

@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 pub use crate::domain::contest::Competition;
 use crate::domain::customers::Customers;
 use crate::domain::event::{Envelope, Event};
+use crate::domain::matrix::LoopIndex;
 use crate::domain::org::{LeadIx, Org, Rejection, SeqInfo};
 use crate::domain::rules::RuleSet;
 use crate::domain::score::{Fact, FactRec, Scoreboard, Timeline};
@@ -42,6 +43,9 @@ pub struct Projection {
     /// Challenges, targets, holidays, seasons and the per-seller index the
     /// game reads (see [`crate::domain::game`]).
     pub game: crate::domain::game::Game,
+    /// Per-lead figures of the loop for the matrix, see
+    /// [`crate::domain::matrix`].
+    pub loops: LoopIndex,
 }
 
 impl Projection {
@@ -55,6 +59,7 @@ impl Projection {
             competitions: Vec::new(),
             customers: Customers::default(),
             game: crate::domain::game::Game::default(),
+            loops: LoopIndex::default(),
         }
     }
 
@@ -258,6 +263,13 @@ impl Projection {
         for s in &group {
             self.score_change(*s, true);
         }
+        if let Some(lead) = self
+            .facts
+            .last()
+            .and_then(|r| LoopIndex::lead_of(&self.org, seq, &r.fact))
+        {
+            self.refresh_loop(lead);
+        }
         match &env.event {
             Event::EventVoided { seq: target, .. } => self.void(*target),
             Event::RulesPublished {
@@ -279,6 +291,9 @@ impl Projection {
                     self.rules_version = *version;
                     self.score = Scoreboard::build(timeline, &self.facts, &self.org);
                     self.game.counts = crate::domain::day_counts::DayCounts::build(self);
+                    // Deadlines and points both follow the rules.
+                    self.loops =
+                        LoopIndex::rebuild(&self.org, &self.facts, &self.score.timeline, self.tz);
                     let open = self
                         .competitions
                         .iter_mut()
@@ -542,7 +557,8 @@ impl Projection {
     }
 
     /// Adds (or removes) an event's credits on the main board and on every
-    /// competition whose period covers it.
+    /// competition whose period covers it, and the main board's sum to the
+    /// lead it is on (the matrix's points).
     fn score_change(&mut self, seq: u64, add: bool) {
         let Some(at) = self.facts.get(seq as usize - 1).map(|r| r.at_us) else {
             return;
@@ -554,12 +570,27 @@ impl Projection {
         counts.change(self, seq, add, &mut buf);
         self.game.counts = counts;
         self.game.contrib = buf;
-        let boards = std::iter::once(&mut self.score).chain(
-            self.competitions
-                .iter_mut()
-                .filter(|c| !c.closed && c.covers(at))
-                .map(|c| &mut c.score),
-        );
+        let sum = if add {
+            self.score.add(seq, &self.facts, &self.org)
+        } else {
+            self.score
+                .remove(seq, &self.facts, &self.org)
+                .wrapping_neg()
+        };
+        if sum != 0 {
+            let lead = self
+                .facts
+                .get(seq as usize - 1)
+                .and_then(|r| LoopIndex::lead_of(&self.org, seq, &r.fact));
+            if let Some(lead) = lead {
+                self.loops.add_points(lead, sum);
+            }
+        }
+        let boards = self
+            .competitions
+            .iter_mut()
+            .filter(|c| !c.closed && c.covers(at))
+            .map(|c| &mut c.score);
         for board in boards {
             if add {
                 board.add(seq, &self.facts, &self.org);
@@ -635,6 +666,15 @@ impl Projection {
         for s in &group {
             self.score_change(*s, true);
         }
+        if let Some(l) = lead {
+            self.refresh_loop(l);
+        }
+    }
+
+    /// Works out a lead's matrix figures (all but points) again.
+    fn refresh_loop(&mut self, lead: LeadIx) {
+        self.loops
+            .refresh(lead, &self.org, &self.facts, &self.score.timeline, self.tz);
     }
 }
 

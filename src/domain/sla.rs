@@ -81,17 +81,21 @@ pub fn hours_between(from_us: i64, to_us: i64) -> f64 {
 }
 
 /// The median of whole-microsecond durations, in hours to one decimal.
-/// Sorts `durations` in place.
+/// Reorders `durations` in place: a selection (linear), not a sort, since
+/// the all-time matrix asks this of every answered lead at once.
 pub fn median_hours(durations: &mut [i64]) -> Option<f64> {
     if durations.is_empty() {
         return None;
     }
-    durations.sort_unstable();
     let n = durations.len();
+    let (below, upper, _) = durations.select_nth_unstable(n / 2);
+    let upper = *upper as f64;
     let mid = if n % 2 == 1 {
-        durations[n / 2] as f64
+        upper
     } else {
-        (durations[n / 2 - 1] as f64 + durations[n / 2] as f64) / 2.0
+        // The lower middle is the largest of the half below.
+        let lower = below.iter().copied().max().unwrap_or_default() as f64;
+        (lower + upper) / 2.0
     };
     Some((mid / HOUR_US as f64 * 10.0).round() / 10.0)
 }

@@ -76,6 +76,7 @@ pub fn access(method: &Method, route: &str) -> Access {
             | "/api/v1/competitions/{id}"
             | "/api/v1/collaboration"
             | "/api/v1/matrix"
+            | "/api/v1/forum"
             | "/api/v1/boards/quality"
             | "/api/v1/knowledge"
             | "/api/v1/challenges"

@@ -15,6 +15,7 @@ pub mod competitions;
 pub mod customers;
 pub mod errors;
 pub mod events;
+pub mod forum;
 pub mod game;
 pub mod guard;
 pub mod leads;
@@ -75,6 +76,7 @@ pub fn router(api: Api, extra: Router<Api>) -> Router {
         .merge(events::routes())
         .merge(boards::routes())
         .merge(leads::routes())
+        .merge(forum::routes())
         .merge(practice::routes())
         .merge(rules::routes())
         .merge(competitions::routes())

@@ -58,7 +58,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
     paths(
         healthz, metrics, openapi_doc, post_event, list_events, post_batch, export,
         get_board, list_sellers, get_seller, list_divisions, get_collaboration,
-        list_leads, get_matrix,
+        list_leads, get_matrix, get_forum,
         get_quality_board, get_knowledge,
         get_rules, put_rules, preview_rules,
         create_competition, list_competitions, get_competition, close_competition,
@@ -66,7 +66,7 @@ and `503 too_many_sockets` / `too_many_connections`.",
         list_customers, get_customer,
         list_challenges, get_challenge, list_targets, hall_of_fame,
         get_me, list_tokens, create_token, revoke_token, redeem_signin,
-        page_index, page_wall, page_me, page_log, page_admin, favicon, asset,
+        page_index, page_wall, page_me, page_log, page_admin, page_forum, favicon, asset,
     ),
     components(schemas(
         Error, ErrorDetail, EventIn, EventType, Appended, EventOut, EventPage,
@@ -296,6 +296,10 @@ pub enum HighlightKind {
     TargetReached,
     /// Someone thanked a colleague.
     Kudos,
+    /// A lead given to a division (narrowed by the webhook's `division`).
+    LeadReceived,
+    /// The daily digest of overdue feedback (`--feedback-digest-at`).
+    FeedbackOverdue,
 }
 
 #[derive(ToSchema)]
@@ -486,8 +490,14 @@ pub struct Competitions {
 pub struct WebhookIn {
     /// An http:// or https:// URL (a credential: never logged or exported).
     url: String,
-    /// All when absent.
+    /// When absent: the celebrations (order_from_lead, lead_won,
+    /// competition_won, delivery_problem); the nudges lead_received and
+    /// feedback_overdue are opt-in.
     kinds: Option<Vec<HighlightKind>>,
+    /// A division id: only that division's `lead_received` messages and its
+    /// section of the `feedback_overdue` digest (whole-org celebrations
+    /// still come). Absent: the whole organisation.
+    division: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -496,6 +506,7 @@ pub struct Webhook {
     id: String,
     url: String,
     kinds: Vec<String>,
+    division: Option<String>,
     created_at: String,
     /// delivered, failed, pending, last_attempt, recent attempts.
     #[schema(value_type = Object)]
@@ -506,6 +517,8 @@ pub struct Webhook {
 #[allow(dead_code)]
 pub struct Webhooks {
     kinds: Vec<String>,
+    /// What a registration without `kinds` gets.
+    default_kinds: Vec<String>,
     webhooks: Vec<Webhook>,
 }
 
@@ -800,6 +813,20 @@ the window; their feedback, orders and points count whenever they came.",
 #[allow(dead_code)]
 fn get_matrix() {}
 
+#[utoipa::path(get, path = "/api/v1/forum", tag = "boards",
+    description = "The weekly cross-selling forum's agenda: `{since, since_at, now, totals: {new_leads, overdue, won, \
+lost, orders, order_value, delivery_problems}, pairs: [{from, from_name, to, to_name, new_leads, overdue, won, lost, \
+orders, order_value, delivery_problems}], celebrate}`. One section per (giving, receiving) division pair with \
+anything on the agenda; each list is `{total, rows}` cut at `limit`. `new_leads`, `won`, `lost`, `orders` and \
+`delivery_problems` (orders from leads whose latest report, made since the date, is delayed or problem) count \
+from `since` by business time; `overdue` lists every unanswered lead past its SLA, whenever given, oldest first. \
+`celebrate`: orders from leads since the date (largest first), then leads won without an order.",
+    params(("since" = Option<String>, Query, format = Date, description = "A local date (org time zone), YYYY-MM-DD; default 7 days ago"),
+           ("limit" = Option<u64>, Query, description = "Rows per list, 1 to 200, default 10")),
+    responses((status = 200, description = "The agenda", body = Object)))]
+#[allow(dead_code)]
+fn get_forum() {}
+
 #[utoipa::path(get, path = "/api/v1/boards/quality", tag = "boards",
     params(("window" = Option<WindowKind>, Query, description = "Default week"),
            ("at" = Option<String>, Query, format = DateTime, description = "A past window"),
@@ -943,6 +970,12 @@ fn page_wall() {}
     responses((status = 200, description = "A seller's own page", body = String, content_type = "text/html")))]
 #[allow(dead_code)]
 fn page_me() {}
+
+#[utoipa::path(get, path = "/forum", tag = "web",
+    responses((status = 200, description = "The weekly cross-selling forum's agenda: large type with `?big=1`, \
+printable one page per division pair; `?since=YYYY-MM-DD`", body = String, content_type = "text/html")))]
+#[allow(dead_code)]
+fn page_forum() {}
 
 #[utoipa::path(get, path = "/log", tag = "web",
     responses((status = 200, description = "Log an activity", body = String, content_type = "text/html")))]

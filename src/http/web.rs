@@ -38,6 +38,7 @@ const PAGES: &[(&str, Asset)] = &[
     ("/me", asset!("me.html", "text/html; charset=utf-8")),
     ("/log", asset!("log.html", "text/html; charset=utf-8")),
     ("/admin", asset!("admin.html", "text/html; charset=utf-8")),
+    ("/forum", asset!("forum.html", "text/html; charset=utf-8")),
 ];
 
 const ASSETS: &[Asset] = &[
@@ -49,6 +50,8 @@ const ASSETS: &[Asset] = &[
     asset!("me.js", "text/javascript; charset=utf-8"),
     asset!("me-game.js", "text/javascript; charset=utf-8"),
     asset!("admin.js", "text/javascript; charset=utf-8"),
+    asset!("forum.js", "text/javascript; charset=utf-8"),
+    asset!("forum.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 

@@ -22,6 +22,36 @@ pub struct Celebration {
     pub kind: &'static str,
     pub seq: u64,
     pub text: String,
+    pub audience: Audience,
+}
+
+/// Which registrations a message is for, by their `division` filter. A
+/// filter narrows only what is about one division; news of the whole
+/// organisation (a competition won, an order from a lead) reaches everyone
+/// who subscribed to its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Every registration.
+    All,
+    /// News about one division (a lead given to it): registrations without
+    /// a filter and those filtered to it.
+    About(String),
+    /// Only registrations without a filter (the whole-org digest).
+    Unfiltered,
+    /// Only registrations filtered to this division (its digest section).
+    Only(String),
+}
+
+impl Audience {
+    /// Whether a registration with `filter` gets the message.
+    pub fn reaches(&self, filter: Option<&str>) -> bool {
+        match (self, filter) {
+            (Audience::All, _) => true,
+            (Audience::About(_), None) | (Audience::Unfiltered, None) => true,
+            (Audience::About(d), Some(f)) | (Audience::Only(d), Some(f)) => d == f,
+            (Audience::Unfiltered, Some(_)) | (Audience::Only(_), None) => false,
+        }
+    }
 }
 
 /// `text` with `&`, `<` and `>` escaped, as Slack asks of message text, so
@@ -64,7 +94,38 @@ pub fn celebration(p: &Projection, env: &Envelope) -> Option<Celebration> {
     if voided {
         return None;
     }
+    let mut audience = Audience::All;
     let (kind, text) = match &env.event {
+        // A nudge, not a celebration: the receiving division's channel
+        // hears of the lead at once, so someone claims or answers it.
+        Event::LeadGiven { lead, note, .. } | Event::LeadGivenQualified { lead, note, .. } => {
+            let l = p.org.leads.get(p.org.lead(lead)? as usize)?;
+            let to = p.org.divisions.get(l.to_division as usize)?;
+            let from = p
+                .org
+                .divisions
+                .get(l.giver_division as usize)
+                .map_or("?", |d| d.name.as_str());
+            let owner = match l.to_seller {
+                Some(s) => format!("for {}", seller_name(p, s)),
+                None => "for anyone in the division: claim it on /me".to_string(),
+            };
+            let note = note
+                .as_deref()
+                .map(|n| format!(": {}", escape(n)))
+                .unwrap_or_default();
+            audience = Audience::About(to.id.clone());
+            (
+                "lead_received",
+                format!(
+                    ":inbox_tray: New lead for {}: {} from {} ({}), {owner}{note}",
+                    escape(&to.name),
+                    escape(&l.customer),
+                    seller_name(p, l.giver),
+                    escape(from),
+                ),
+            )
+        }
         Event::OrderClosed {
             seller,
             customer,
@@ -135,6 +196,7 @@ pub fn celebration(p: &Projection, env: &Envelope) -> Option<Celebration> {
         kind,
         seq: env.seq,
         text,
+        audience,
     })
 }
 
@@ -165,6 +227,7 @@ pub fn game_celebrations(p: &Projection, envs: &[Envelope], now_us: i64) -> Vec<
                 kind,
                 seq,
                 text: format!("{icon} {text}"),
+                audience: Audience::All,
             })
         })
         .collect()
@@ -178,6 +241,7 @@ pub(super) fn challenge_won(p: &Projection, id: &str, now_us: i64) -> Option<Cel
         kind: "challenge_won",
         seq: p.seq(),
         text: format!(":crossed_swords: {text}"),
+        audience: Audience::All,
     })
 }
 
@@ -198,6 +262,7 @@ pub(super) fn competition_won(p: &Projection, id: &str) -> Option<Celebration> {
         kind: "competition_won",
         seq: p.seq(),
         text,
+        audience: Audience::All,
     })
 }
 
@@ -258,6 +323,18 @@ mod tests {
             c.text,
             ":warning: delivery problem on Ida &lt;!channel&gt;'s order O1 with Volvo &lt;b&gt;: crane &lt;broke&gt;"
         );
+    }
+
+    #[test]
+    fn a_division_filter_narrows_only_division_news() {
+        let service = Some("service");
+        assert!(Audience::All.reaches(None) && Audience::All.reaches(service));
+        let about = Audience::About("service".into());
+        assert!(about.reaches(None) && about.reaches(service));
+        assert!(!about.reaches(Some("retail")));
+        assert!(Audience::Unfiltered.reaches(None) && !Audience::Unfiltered.reaches(service));
+        let only = Audience::Only("service".into());
+        assert!(only.reaches(service) && !only.reaches(None) && !only.reaches(Some("retail")));
     }
 
     #[test]

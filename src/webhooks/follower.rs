@@ -3,16 +3,48 @@
 
 use std::sync::{Arc, Weak};
 
+use chrono::{NaiveDate, Utc};
+
 use crate::domain::event::Envelope;
 use crate::domain::game_news::won_challenges;
 use crate::domain::time::micros;
 use crate::webhooks::celebrations::{
     celebration, challenge_won, competition_won, ended_competitions, game_celebrations,
 };
+use crate::webhooks::digest::{self, SENT_KEY};
 use crate::webhooks::{Webhooks, COMPETITION_TICK, MAX_SCAN};
 use crate::writer::Shared;
 
+/// The local date of the last digest, as stored.
+async fn digest_sent(shared: &Arc<Shared>) -> Option<NaiveDate> {
+    let log = shared.log.clone();
+    let text = tokio::task::spawn_blocking(move || log.meta(SENT_KEY))
+        .await
+        .ok()?
+        .ok()??;
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+}
+
+/// Records that the digest for `day` went out (see [`digest`] for why
+/// before it is queued). False if the store refused.
+async fn mark_digest_sent(shared: &Arc<Shared>, day: NaiveDate) -> bool {
+    let log = shared.log.clone();
+    let text = day.format("%Y-%m-%d").to_string();
+    match tokio::task::spawn_blocking(move || log.set_meta(SENT_KEY, &text)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot record the feedback digest; not sending it");
+            false
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot record the feedback digest; not sending it");
+            false
+        }
+    }
+}
+
 pub(super) async fn follow(shared: Arc<Shared>, hooks: Weak<Webhooks>) {
+    let mut last_digest = digest_sent(&shared).await;
     let mut changes = shared.changes.subscribe();
     let mut seen = *changes.borrow_and_update();
     let mut announced = ended_competitions(&shared.projection.read());
@@ -30,6 +62,23 @@ pub(super) async fn follow(shared: Arc<Shared>, hooks: Weak<Webhooks>) {
         }
         let committed = *changes.borrow_and_update();
         let mut found = Vec::new();
+        let Some(digest_at) = hooks.upgrade().map(|h| h.digest_at) else {
+            return;
+        };
+        // Before this round's events: a digest is never queued behind
+        // news it did not cover, and a receiver sees it first after a
+        // restart (tests rely on that order to prove there is no second).
+        let due = digest_at.and_then(|at| {
+            let p = shared.projection.read();
+            digest::check(&p, at, Utc::now(), last_digest)
+        });
+        if let Some((day, messages)) = due {
+            if mark_digest_sent(&shared, day).await {
+                last_digest = Some(day);
+                tracing::info!(date = %day, messages = messages.len(), "feedback digest");
+                found.extend(messages);
+            }
+        }
         if committed > seen {
             let from = seen.max(committed.saturating_sub(MAX_SCAN));
             seen = committed;

@@ -26,6 +26,15 @@
 //! Celebrations start from the moment the server starts: events appended
 //! while it was down (or imported offline) are history, not news.
 //!
+//! **Nudges** close the lead loop: `lead_received` tells a division's
+//! channel of each lead given to it, and the daily `feedback_overdue`
+//! digest ([`digest`]) lists unanswered leads past their SLA. A
+//! registration may name a `division`: it then hears only that division's
+//! leads and digest section (celebrations of the whole org still reach
+//! it). Both kinds are opt-in: a registration that names no kinds gets
+//! [`DEFAULT_KINDS`], the celebrations, so a leaders' channel does not
+//! start hearing of every lead after an upgrade.
+//!
 //! The ring may import `wire`, `writer`, `store`, `domain` and `metrics`;
 //! never `http` or `transfer`. Its routes for leaders ([`routes`]) are
 //! merged into the HTTP router by `server.rs`.
@@ -33,11 +42,13 @@
 mod address;
 mod celebrations;
 mod delivery;
+mod digest;
 mod follower;
 mod routes;
 
-pub use celebrations::{celebration, Celebration};
+pub use celebrations::{celebration, Audience, Celebration};
 pub use delivery::{Attempt, DeliveryStatus};
+pub use digest::{parse_digest_at, DigestAt};
 pub use routes::routes;
 
 use std::sync::{Arc, OnceLock, Weak};
@@ -57,8 +68,22 @@ use crate::writer::Shared;
 use delivery::worker;
 use follower::follow;
 
-/// The celebrations a webhook can subscribe to.
-pub const KINDS: [&str; 8] = [
+/// The messages a webhook can subscribe to.
+pub const KINDS: [&str; 10] = [
+    "order_from_lead",
+    "lead_won",
+    "competition_won",
+    "delivery_problem",
+    "achievement_earned",
+    "challenge_won",
+    "target_reached",
+    "kudos",
+    "lead_received",
+    "feedback_overdue",
+];
+/// What a registration that names no kinds gets: the celebrations, not the
+/// per-lead nudges (see the module note).
+pub const DEFAULT_KINDS: [&str; 8] = [
     "order_from_lead",
     "lead_won",
     "competition_won",
@@ -91,6 +116,9 @@ pub const BACKOFF_ENV: &str = "CROSSBOARD_WEBHOOK_BACKOFF_MS";
 pub struct Options {
     /// Let webhooks reach loopback, private and link-local addresses.
     pub allow_private: bool,
+    /// Local time (org time zone) of the daily `feedback_overdue` digest;
+    /// `None`: no digest.
+    pub digest_at: Option<chrono::NaiveTime>,
 }
 
 /// A stored registration.
@@ -99,6 +127,10 @@ pub struct Registration {
     pub id: String,
     pub url: String,
     pub kinds: Vec<String>,
+    /// Only this division's `lead_received` and digest section (a
+    /// division id); `None`: the whole organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
     pub created_at: String,
 }
 
@@ -116,6 +148,7 @@ pub struct Webhooks {
     client: reqwest::Client,
     backoff: Duration,
     allow_private: bool,
+    digest_at: Option<chrono::NaiveTime>,
     follower: Mutex<Option<JoinHandle<()>>>,
     /// Serializes writes of the registrations to the store.
     saving: tokio::sync::Mutex<()>,
@@ -201,6 +234,7 @@ impl Webhooks {
             client,
             backoff,
             allow_private: opts.allow_private,
+            digest_at: opts.digest_at,
             follower: Mutex::new(None),
             saving: tokio::sync::Mutex::new(()),
         });
@@ -234,10 +268,13 @@ impl Webhooks {
         }
     }
 
-    /// Queues a celebration for every webhook that wants its kind.
+    /// Queues a message for every webhook that wants its kind and whose
+    /// division filter it passes.
     pub(crate) fn dispatch(&self, c: &Celebration) {
         for h in self.hooks.lock().iter() {
-            if !h.reg.kinds.iter().any(|k| k == c.kind) {
+            if !h.reg.kinds.iter().any(|k| k == c.kind)
+                || !c.audience.reaches(h.reg.division.as_deref())
+            {
                 continue;
             }
             match h.tx.try_send(c.clone()) {

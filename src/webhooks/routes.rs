@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::domain::time::format_us;
 use crate::webhooks::address::literal_reason;
-use crate::webhooks::{Registration, Webhooks, KINDS, MAX_HOOKS, MAX_URL};
+use crate::webhooks::{Registration, Webhooks, DEFAULT_KINDS, KINDS, MAX_HOOKS, MAX_URL};
 use crate::wire::body::json_body;
 use crate::wire::error::ApiError;
 use crate::wire::fields::Fields;
@@ -88,7 +88,9 @@ fn parse_url(v: Option<&Value>, allow_private: bool) -> Result<String, ApiError>
 
 fn parse_kinds(v: Option<&Value>) -> Result<Vec<String>, ApiError> {
     let arr = match v {
-        None | Some(Value::Null) => return Ok(KINDS.iter().map(|k| k.to_string()).collect()),
+        None | Some(Value::Null) => {
+            return Ok(DEFAULT_KINDS.iter().map(|k| k.to_string()).collect())
+        }
         Some(Value::Array(a)) => a,
         Some(_) => {
             return Err(ApiError::field(
@@ -125,6 +127,28 @@ fn parse_kinds(v: Option<&Value>) -> Result<Vec<String>, ApiError> {
     Ok(out)
 }
 
+/// The optional division filter: the id of a division that exists now.
+fn parse_division(v: Option<&Value>, shared: &Shared) -> Result<Option<String>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(id)) => {
+            if shared.projection.read().org.division(id).is_none() {
+                return Err(ApiError::field(
+                    "division",
+                    "unknown_division",
+                    format!("there is no division '{id}'"),
+                ));
+            }
+            Ok(Some(id.clone()))
+        }
+        Some(_) => Err(ApiError::field(
+            "division",
+            "invalid_type",
+            "division must be a division id (a string)",
+        )),
+    }
+}
+
 async fn create(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -135,11 +159,13 @@ async fn create(
     let mut f = Fields::new(&body, "")?;
     let url = parse_url(f.take("url"), hooks.allow_private)?;
     let kinds = parse_kinds(f.take("kinds"))?;
+    let division = parse_division(f.take("division"), &shared)?;
     f.finish()?;
     let reg = Registration {
         id: uuid::Uuid::new_v4().to_string(),
         url,
         kinds,
+        division,
         created_at: format_us(crate::domain::time::micros(Utc::now())),
     };
     let view = {
@@ -168,7 +194,9 @@ async fn create(
 async fn list(State(shared): State<Arc<Shared>>) -> Result<Json<Value>, ApiError> {
     let hooks = hooks_of(&shared)?;
     let all: Vec<Value> = hooks.hooks.lock().iter().map(Webhooks::view).collect();
-    Ok(Json(json!({"kinds": KINDS, "webhooks": all})))
+    Ok(Json(
+        json!({"kinds": KINDS, "default_kinds": DEFAULT_KINDS, "webhooks": all}),
+    ))
 }
 
 async fn remove(
