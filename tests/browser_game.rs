@@ -142,4 +142,42 @@ async fn a_badge_shows_on_me_and_is_celebrated_on_the_wall() {
     let events = common::all_events(&http, &s).await;
     let kudos = events.iter().filter(|e| e["type"] == "kudos_given").count();
     assert_eq!(kudos, 1, "one tap, one kudos");
+
+    // The wall's game slides: a target's progress bar and the duel's score.
+    event(
+        &http,
+        &s,
+        json!({"type": "target_set", "data": {"id": "energy-leads", "division": "energy",
+               "metric": "leads_given", "value": 4, "start": start, "end": end}}),
+    )
+    .await;
+    c.set_window_size(1920, 1080).await.expect("wall size");
+    c.goto(&s.url("/wall?boards=targets,challenges&rotate=0"))
+        .await
+        .expect("open the game wall");
+    let target = until(
+        &c,
+        "the target slide",
+        "(document.querySelector('[data-target=\"energy-leads\"] .t-num') || {}).textContent",
+    )
+    .await;
+    assert_eq!(target, "1 / 4");
+    let width = js(
+        &c,
+        "return document.querySelector('[data-target=\"energy-leads\"] .barwrap > i').style.width;",
+    )
+    .await;
+    assert_eq!(width, "25%");
+    screenshot(&c, "wall-targets").await;
+    c.goto(&s.url("/wall?boards=challenges,targets&rotate=0"))
+        .await
+        .expect("open the challenges slide");
+    let score = until(
+        &c,
+        "the duel slide",
+        "(document.querySelector('[data-challenge=\"duel\"] .score') || {}).textContent",
+    )
+    .await;
+    assert_eq!(score, "0 : 1", "Ida 0, Lars 1 lead");
+    screenshot(&c, "wall-challenges").await;
 }

@@ -859,6 +859,17 @@ fn check_invariants(steps: &[Step]) -> Result<(), TestCaseError> {
             prop_assert_eq!(a, b, "profile of seller {} in {:?}", s, w);
         }
 
+        // The per-day division totals equal the sum of the sellers' cells.
+        let mut by_cells = vec![0i64; divisions];
+        live.score.each_cell(w.start_day, w.end_day, |_, _, d, k| {
+            by_cells[d as usize] = by_cells[d as usize].wrapping_add(k.iter().sum::<i64>());
+        });
+        prop_assert_eq!(
+            live.score.division_points(&w, divisions),
+            by_cells,
+            "division totals {:?}",
+            w
+        );
         // (b) the incrementally kept scoreboard == a full re-score.
         prop_assert_eq!(
             live.score.seller_points(&w, sellers),

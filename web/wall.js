@@ -5,7 +5,8 @@
 //   boards  comma list of sellers:<window>, divisions:<window>[:per_seller|sum],
 //           competition:<id>, competitions (= every running competition),
 //           matrix:<window> (who works with whom: a division × division heat map),
-//           forum (the weekly forum's agenda: per division pair, overdue and new)
+//           forum (the weekly forum's agenda: per division pair, overdue and new),
+//           targets (progress bars), challenges (running head-to-heads)
 //           default: sellers:week,divisions:month:per_seller,competitions
 //   rotate  seconds per board (0 = no rotation), default 15
 //   rows    rows shown, default 10
@@ -22,8 +23,8 @@
   const ROTATE = P.has("rotate") ? Math.max(0, parseFloat(P.get("rotate")) || 0) : 15;
   const SOUND = P.get("sound") === "1";
   const FEED = P.get("feed") !== "0";
-  const WINDOWS = { day: "Today", week: "This week", month: "This month", quarter: "This quarter", year: "This year", all: "All time" };
-  const LAST = { day: "Yesterday's", week: "Last week's", month: "Last month's", quarter: "Last quarter's", year: "Last year's" };
+  const WINDOWS = { day: "Today", week: "This week", month: "This month", quarter: "This quarter", year: "This year", all: "All time", season: "This season" };
+  const LAST = { day: "Yesterday's", week: "Last week's", month: "Last month's", quarter: "Last quarter's", year: "Last year's", season: "Last season's" };
 
   const $ = (id) => document.getElementById(id);
   const boardEl = $("board");
@@ -49,6 +50,9 @@
     }
     // Fetched like the matrix: /api/v1/forum, the full agenda is /forum.
     if (name === "forum") return { key: "forum", forum: true };
+    // The game: targets with progress bars, and running challenges.
+    if (name === "targets") return { key: "targets", game: "targets" };
+    if (name === "challenges") return { key: "challenges", game: "challenges" };
     return null;
   }
   function frameKey(f) {
@@ -108,7 +112,7 @@
   }
 
   // ---- the matrix slides ----------------------------------------------------
-  const matrixSlides = fixed.filter((s) => s.matrix || s.forum);
+  const matrixSlides = fixed.filter((s) => s.matrix || s.forum || s.game);
   let matrixAt = 0, matrixTimer = null;
   async function refreshMatrix() {
     matrixAt = Date.now();
@@ -116,6 +120,15 @@
       try {
         if (s.forum) {
           frames.set(s.key, { board: "forum", window: { kind: "week" }, forum: await CB.api("/api/v1/forum?limit=1") });
+          if (shownKey === null || shownKey === s.key) show(s.key);
+          else dots();
+          continue;
+        }
+        if (s.game) {
+          const data = await CB.api(`/api/v1/${s.game}`);
+          const list = s.game === "targets" ? (data.targets || [])
+            : (data.challenges || []).filter((c) => c.status === "running" || c.status === "upcoming");
+          frames.set(s.key, { board: s.game, window: { kind: "all" }, list });
           if (shownKey === null || shownKey === s.key) show(s.key);
           else dots();
           continue;
@@ -155,6 +168,46 @@
       return td;
     })));
     boardEl.append(CB.h("table", { class: "matrix" }, head, ...body));
+  }
+
+  const METRIC = (m) => (m || "").replace(/_/g, " ");
+
+  /** Targets with progress bars: reached ones marked, nearest to done first. */
+  function showTargets(f) {
+    boardEl.replaceChildren();
+    rowEls = new Map(); lastRank = new Map(); lastPoints = new Map();
+    const list = f.list.slice().sort((a, b) => (b.percent - a.percent)).slice(0, ROWS);
+    if (!list.length) { boardEl.append(CB.h("div", { class: "empty" }, "No targets set.")); return; }
+    boardEl.append(CB.h("div", { class: "targets" }, ...list.map((t) => {
+      const bar = CB.h("i");
+      bar.style.width = Math.min(100, t.percent || 0) + "%";
+      return CB.h("div", { class: "target" + (t.reached_at ? " reached" : ""), "data-target": t.id },
+        CB.h("div", { class: "t-name" }, `${t.division_name || "The whole team"} · ${METRIC(t.metric)}`),
+        CB.h("div", { class: "barwrap" }, bar),
+        CB.h("div", { class: "t-num" }, `${CB.num(t.progress)} / ${CB.num(t.value)}` + (t.reached_at ? " ✓" : "")));
+    })));
+  }
+
+  /** Running challenges, head to head. */
+  function showChallenges(f) {
+    boardEl.replaceChildren();
+    rowEls = new Map(); lastRank = new Map(); lastPoints = new Map();
+    const list = f.list.slice(0, ROWS);
+    if (!list.length) { boardEl.append(CB.h("div", { class: "empty" }, "No challenges running — issue one on /me.")); return; }
+    boardEl.append(CB.h("div", { class: "duels" }, ...list.map((c) => {
+      const val = (id) => {
+        const r = (c.standings || []).find((x) => x.id === id);
+        return r ? CB.num(r.points ?? r.value) : "0";
+      };
+      const left = Math.max(0, new Date(c.end) - Date.now());
+      const days = Math.floor(left / 86400000), hours = Math.floor((left % 86400000) / 3600000);
+      return CB.h("div", { class: "duel", "data-challenge": c.id },
+        CB.h("div", { class: "side" }, c.challenger.name),
+        CB.h("div", { class: "score" }, `${val(c.challenger.id)} : ${val(c.opponent.id)}`),
+        CB.h("div", { class: "side" }, c.opponent.name),
+        CB.h("div", { class: "meta" }, `${METRIC(c.metric)} · ${c.status === "upcoming" ? "starts soon" : `${days > 0 ? days + " d " : ""}${hours} h left`}` +
+          (c.stake ? ` · ${c.stake}` : "")));
+    })));
   }
 
   /** The forum's agenda in brief: division pairs, most overdue first. */
@@ -239,6 +292,8 @@
     if (f.board === "sellers") return ["Top sellers", WINDOWS[f.window.kind] + range(f.window)];
     if (f.board === "matrix") return ["Who works with whom", WINDOWS[f.window.kind] + " · leads between divisions"];
     if (f.board === "forum") return ["Cross-selling forum", `since ${f.forum.since || ""} · the whole agenda on /forum`];
+    if (f.board === "targets") return ["Targets", "Progress toward the goals in force"];
+    if (f.board === "challenges") return ["Challenges", "Head to head · issue one on /me"];
     if (f.board === "divisions") {
       return ["Divisions", WINDOWS[f.window.kind] + (f.scoring === "per_seller" ? " · points per seller" : " · total points") + range(f.window)];
     }
@@ -275,6 +330,8 @@
     dots();
     if (f.board === "matrix") return showMatrix(f);
     if (f.board === "forum") return showForum(f);
+    if (f.board === "targets") return showTargets(f);
+    if (f.board === "challenges") return showChallenges(f);
 
     const rows = rowsOf(f);
     // Few rows (four divisions) get taller rows instead of empty space; half
@@ -453,7 +510,9 @@
     }));
     $("banner").hidden = false;
     if (SOUND) chime();
-    setTimeout(next, 6500);
+    // A burst (an order that also earns badges and a level) must not keep
+    // the board covered: shorter banners while more are waiting.
+    setTimeout(next, queue.length ? 3500 : 6500);
   }
   function chime() {
     try {

@@ -137,6 +137,10 @@ impl Hasher for IxHasher {
 pub struct Scoreboard {
     pub timeline: Timeline,
     days: BTreeMap<Day, DayCells>,
+    /// The same capped points summed per (day, division), kept in step
+    /// with the cells: division boards, targets and challenges read a
+    /// day's few division rows instead of every seller's cell.
+    divisions: BTreeMap<Day, Vec<(DivisionIx, Kinds)>>,
     scratch: Vec<Credit>,
 }
 
@@ -145,6 +149,7 @@ impl Scoreboard {
         Scoreboard {
             timeline,
             days: BTreeMap::new(),
+            divisions: BTreeMap::new(),
             scratch: Vec::new(),
         }
     }
@@ -192,6 +197,7 @@ impl Scoreboard {
         if !scratch.is_empty() {
             let mask = self.timeline.capped_on_day(day);
             let cells = self.days.entry(day).or_default();
+            let totals = self.divisions.entry(day).or_default();
             for c in &scratch {
                 let k = c.kind.index();
                 let cell = cells.entry(c.seller).or_default();
@@ -202,7 +208,15 @@ impl Scoreboard {
                         c.points.wrapping_neg()
                     };
                     add_row(&mut cell.sums, c.division, k, points);
+                    add_row(totals, c.division, k, points);
                 } else {
+                    // The cap re-allocates the whole cell: take its old
+                    // allocation out of the day's totals, put the new one in.
+                    for (d, kinds) in &cell.alloc {
+                        for (i, v) in kinds.iter().enumerate().filter(|(_, v)| **v != 0) {
+                            add_row(totals, *d, i, v.wrapping_neg());
+                        }
+                    }
                     let entry = Entry {
                         at_us,
                         seq,
@@ -216,6 +230,11 @@ impl Scoreboard {
                         cell.capped.swap_remove(i);
                     }
                     cell.reallocate(&self.timeline);
+                    for (d, kinds) in &cell.alloc {
+                        for (i, v) in kinds.iter().enumerate().filter(|(_, v)| **v != 0) {
+                            add_row(totals, *d, i, *v);
+                        }
+                    }
                 }
                 if cell.is_empty() {
                     cells.remove(&c.seller);
@@ -223,6 +242,9 @@ impl Scoreboard {
             }
             if cells.is_empty() {
                 self.days.remove(&day);
+            }
+            if totals.is_empty() {
+                self.divisions.remove(&day);
             }
         }
         self.scratch = scratch;
@@ -258,12 +280,30 @@ impl Scoreboard {
     /// seller was in when they earned it.
     pub fn division_points(&self, window: &Window, divisions: usize) -> Vec<i64> {
         let mut out = vec![0i64; divisions];
-        self.each(window, |_, d, k| {
+        self.each_division_day(window.start_day, window.end_day, |_, d, k| {
             if let Some(p) = out.get_mut(d as usize) {
-                *p = p.wrapping_add(k.iter().sum());
+                *p = p.wrapping_add(k.iter().fold(0i64, |a, x| a.wrapping_add(*x)));
             }
         });
         out
+    }
+
+    /// Calls `f` with each division's capped points by kind per local day
+    /// over `[from, to)`, in day order.
+    pub fn each_division_day(
+        &self,
+        from: Day,
+        to: Day,
+        mut f: impl FnMut(Day, DivisionIx, &Kinds),
+    ) {
+        if from >= to {
+            return;
+        }
+        for (day, rows) in self.divisions.range(from..to) {
+            for (d, k) in rows {
+                f(*day, *d, k);
+            }
+        }
     }
 
     /// The (seller, division) pairs with points in a window: they count as

@@ -35,14 +35,6 @@ impl Scope {
             Scope::Org => true,
         }
     }
-
-    fn takes_cell(self, seller: SellerIx, division: DivisionIx) -> bool {
-        match self {
-            Scope::Seller(s) => seller == s,
-            Scope::Division(d) => division == d,
-            Scope::Org => true,
-        }
-    }
 }
 
 /// A measure over a period, and when it first reached the goal.
@@ -87,11 +79,12 @@ fn per_day(p: &Projection, scope: Scope, metric: Metric, from: Day, to: Day) -> 
             Scope::Seller(s) => p
                 .score
                 .each_seller_cell(s, from, to, |day, _, k| add(day, k)),
-            _ => p.score.each_cell(from, to, |day, s, d, k| {
-                if scope.takes_cell(s, d) {
+            Scope::Division(want) => p.score.each_division_day(from, to, |day, d, k| {
+                if d == want {
                     add(day, k)
                 }
             }),
+            Scope::Org => p.score.each_division_day(from, to, |day, _, k| add(day, k)),
         }
     } else if let Some(division) = match scope {
         Scope::Division(d) => Some(Some(d)),

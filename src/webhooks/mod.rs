@@ -33,7 +33,8 @@
 //! leads and digest section (celebrations of the whole org still reach
 //! it). Both kinds are opt-in: a registration that names no kinds gets
 //! [`DEFAULT_KINDS`], the celebrations, so a leaders' channel does not
-//! start hearing of every lead after an upgrade.
+//! start hearing of every lead (or every badge, kudos and target of the
+//! game) after an upgrade: those are opt-in by name.
 //!
 //! The ring may import `wire`, `writer`, `store`, `domain` and `metrics`;
 //! never `http` or `transfer`. Its routes for leaders ([`routes`]) are
@@ -83,15 +84,11 @@ pub const KINDS: [&str; 10] = [
 ];
 /// What a registration that names no kinds gets: the celebrations, not the
 /// per-lead nudges (see the module note).
-pub const DEFAULT_KINDS: [&str; 8] = [
+pub const DEFAULT_KINDS: [&str; 4] = [
     "order_from_lead",
     "lead_won",
     "competition_won",
     "delivery_problem",
-    "achievement_earned",
-    "challenge_won",
-    "target_reached",
-    "kudos",
 ];
 /// Metadata key of the registrations.
 pub(crate) const META_KEY: &str = "webhooks";
