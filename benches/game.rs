@@ -31,6 +31,40 @@ fn add(p: &mut Projection, at: i64, recorded: i64, event: Event) {
     });
 }
 
+/// A challenge issued and accepted three weeks before the log's end.
+fn duel(
+    p: &mut Projection,
+    id: &str,
+    (a, b): (&str, &str),
+    metric: &str,
+    (start, end): (i64, i64),
+) {
+    let at = end - 27 * DAY;
+    add(
+        p,
+        at,
+        at,
+        Event::ChallengeIssued {
+            id: id.into(),
+            challenger: a.into(),
+            opponent: b.into(),
+            metric: metric.into(),
+            start,
+            end,
+            stake: None,
+        },
+    );
+    add(
+        p,
+        at + DAY,
+        at + DAY,
+        Event::ChallengeAccepted {
+            id: id.into(),
+            by: b.into(),
+        },
+    );
+}
+
 /// The synthetic org plus the game's own events.
 fn setup() -> (Projection, i64) {
     let (mut p, end) = crossboard::synth::projection(crossboard::synth::bench_events());
@@ -60,60 +94,28 @@ fn setup() -> (Projection, i64) {
         "orders_from_leads",
     ];
     for i in 0..500usize {
-        let (a, b) = (
-            sellers[(i * 17) % n].clone(),
-            sellers[(i * 31 + 5) % n].clone(),
-        );
-        if a == b {
-            continue;
+        let (a, b) = (&sellers[(i * 17) % n], &sellers[(i * 31 + 5) % n]);
+        if a != b {
+            let m = metrics[i % metrics.len()];
+            duel(
+                &mut p,
+                &format!("duel{i}"),
+                (a, b),
+                m,
+                (end - 21 * DAY, end + 7 * DAY),
+            );
         }
-        let id = format!("duel{i}");
-        add(
-            &mut p,
-            end - 20 * DAY,
-            end - 20 * DAY,
-            Event::ChallengeIssued {
-                id: id.clone(),
-                challenger: a,
-                opponent: b.clone(),
-                metric: metrics[i % metrics.len()].into(),
-                start: end - 21 * DAY,
-                end: end + 7 * DAY,
-                stake: None,
-            },
-        );
-        add(
-            &mut p,
-            end - 19 * DAY,
-            end - 19 * DAY,
-            Event::ChallengeAccepted { id, by: b },
-        );
     }
     for i in 0..20usize {
-        let (a, b) = (
-            divisions[i % divisions.len()].clone(),
-            divisions[(i + 1) % divisions.len()].clone(),
-        );
-        let id = format!("divs{i}");
-        add(
+        let d = divisions.len();
+        let (a, b) = (&divisions[i % d], &divisions[(i + 1) % d]);
+        let m = metrics[i % metrics.len()];
+        duel(
             &mut p,
-            end - 20 * DAY,
-            end - 20 * DAY,
-            Event::ChallengeIssued {
-                id: id.clone(),
-                challenger: a,
-                opponent: b.clone(),
-                metric: metrics[i % metrics.len()].into(),
-                start: end - 30 * DAY,
-                end: end + 7 * DAY,
-                stake: None,
-            },
-        );
-        add(
-            &mut p,
-            end - 19 * DAY,
-            end - 19 * DAY,
-            Event::ChallengeAccepted { id, by: b },
+            &format!("divs{i}"),
+            (a, b),
+            m,
+            (end - 30 * DAY, end + 7 * DAY),
         );
     }
     add(

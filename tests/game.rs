@@ -8,18 +8,9 @@ mod common;
 use common::{client_with_token, get, post, run_cli, Server};
 use serde_json::{json, Value};
 
-fn event(ty: &str, data: Value) -> Value {
-    json!({"type": ty, "data": data})
-}
+use common::typed as event;
 
-async fn refused(c: &reqwest::Client, s: &Server, body: Value) -> (u16, String) {
-    let (status, v) = post(c, &s.url("/api/v1/events"), &body).await;
-    assert!((400..500).contains(&status), "{status} {v}");
-    (
-        status,
-        v["error"]["field"].as_str().unwrap_or("").to_string(),
-    )
-}
+use common::refused;
 
 async fn accepted(c: &reqwest::Client, s: &Server, body: Value) -> u64 {
     let (status, v) = post(c, &s.url("/api/v1/events"), &body).await;

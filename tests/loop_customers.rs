@@ -28,11 +28,7 @@ async fn ok(c: &reqwest::Client, s: &Server, body: Value) -> u64 {
     v["seq"].as_u64().expect("seq")
 }
 
-async fn refused(c: &reqwest::Client, s: &Server, body: Value) -> (u16, String) {
-    let (st, v) = post(c, &s.url("/api/v1/events"), &body).await;
-    assert!((400..500).contains(&st), "{body} -> {st} {v}");
-    (st, v["error"]["field"].as_str().unwrap_or("").to_string())
-}
+use common::refused;
 
 /// Divisions energy, service, it; lars (energy), ida and per (service),
 /// eva (it), olle (energy).

@@ -8,9 +8,7 @@ mod common;
 use common::{client, client_with_token, get, post, run_cli, Server};
 use serde_json::{json, Value};
 
-fn event(ty: &str, data: Value) -> Value {
-    json!({"type": ty, "data": data})
-}
+use common::typed as event;
 
 /// Divisions energy and service; lars (energy), ida and per (service).
 async fn org(c: &reqwest::Client, s: &Server) {
@@ -41,14 +39,7 @@ async fn org(c: &reqwest::Client, s: &Server) {
     }
 }
 
-async fn refused(c: &reqwest::Client, s: &Server, body: Value) -> (u16, String) {
-    let (status, v) = post(c, &s.url("/api/v1/events"), &body).await;
-    assert!((400..500).contains(&status), "{status} {v}");
-    (
-        status,
-        v["error"]["field"].as_str().unwrap_or("").to_string(),
-    )
-}
+use common::refused;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn knowledge_shared_is_accepted_refused_by_field_and_counted() {

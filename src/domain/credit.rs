@@ -282,10 +282,8 @@ pub fn credits(
                     .filter(|f| !f.voided)
                     .map(|f| ((f.at_us, *s), &f.fact))
             };
-            let first = l.feedback.iter().filter_map(live).map(|(k, _)| k).min();
-            if first.map(|(_, s)| s) == Some(seq) {
-                let waited = rec.at_us - l.at_us;
-                let timely = (0..=r.timely_feedback_days.saturating_mul(DAY_US)).contains(&waited);
+            if first_report(l, facts) == Some(seq) {
+                let timely = is_timely(l, rec.at_us, r);
                 let bonus = if timely { r.timely_feedback_bonus } else { 0 };
                 push(
                     *by,
@@ -427,6 +425,27 @@ pub fn credits(
             }
         }
     }
+}
+
+/// The seq of a lead's first live report by business time (log order
+/// breaks ties): a report logged late but dated earlier is the first one,
+/// and a void of it hands "first" to the next.
+pub fn first_report(l: &crate::domain::org::Lead, facts: &impl Facts) -> Option<u64> {
+    l.feedback
+        .iter()
+        .filter_map(|s| facts.fact(*s).filter(|f| !f.voided).map(|f| (f.at_us, *s)))
+        .min()
+        .map(|(_, s)| s)
+}
+
+/// Whether a report at `at_us` came within the rules' timely window of
+/// the lead.
+pub fn is_timely(
+    l: &crate::domain::org::Lead,
+    at_us: i64,
+    r: &crate::domain::rules::RuleSet,
+) -> bool {
+    (0..=r.timely_feedback_days.saturating_mul(DAY_US)).contains(&(at_us - l.at_us))
 }
 
 /// Whether the kudos at `seq` is among the first `kudos.weekly_limit` live

@@ -6,13 +6,11 @@
 //! points: so a void takes a badge back, a late event can earn one, and a
 //! retroactive rule change re-evaluates them all. Nothing here is stored.
 
-use crate::domain::credit::{credits, Credit, Fact, Facts};
+use crate::domain::credit::{credits, first_report, is_timely, Credit, Fact, Facts};
 use crate::domain::org::{DivisionIx, SellerIx};
 use crate::domain::projection::Projection;
 use crate::domain::rules::ScoreKind;
 use crate::domain::timeline::Timeline;
-
-const DAY_US: i64 = 86_400_000_000;
 
 /// A measure of a seller's (or a division's) play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -279,20 +277,8 @@ pub fn contributions_under(
                 return;
             };
             push(*by, *by_division, Metric::FeedbackGiven, 1);
-            let first = l
-                .feedback
-                .iter()
-                .filter_map(|s| {
-                    p.facts
-                        .fact(*s)
-                        .filter(|f| !f.voided)
-                        .map(|f| (f.at_us, *s))
-                })
-                .min();
-            let days = timeline.at(rec.at_us).timely_feedback_days;
-            let waited = rec.at_us - l.at_us;
-            if first.map(|(_, s)| s) == Some(seq)
-                && (0..=days.saturating_mul(DAY_US)).contains(&waited)
+            if first_report(l, &p.facts) == Some(seq)
+                && is_timely(l, rec.at_us, timeline.at(rec.at_us))
             {
                 push(*by, *by_division, Metric::TimelyFeedback, 1);
             }

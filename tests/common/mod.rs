@@ -226,3 +226,19 @@ pub fn run_cli(args: &[&str]) -> (bool, String, String) {
         stderr.join().expect("stderr"),
     )
 }
+
+/// `{"type": ty, "data": data}`: an event body.
+pub fn typed(ty: &str, data: Value) -> Value {
+    serde_json::json!({"type": ty, "data": data})
+}
+
+/// Posts an event that must be refused with a 4xx; returns the status and
+/// the field the error names.
+pub async fn refused(c: &reqwest::Client, s: &Server, body: Value) -> (u16, String) {
+    let (status, v) = post(c, &s.url("/api/v1/events"), &body).await;
+    assert!((400..500).contains(&status), "{body} -> {status} {v}");
+    (
+        status,
+        v["error"]["field"].as_str().unwrap_or("").to_string(),
+    )
+}
