@@ -14,8 +14,9 @@
 //! first, newest news first) with their full counts beside them, so a big
 //! organisation's agenda stays readable and the read stays bounded.
 //!
-//! Cost: one pass over the facts (events since the date, whatever their
-//! seq, since back-dated events exist) and one over the leads (overdue).
+//! Cost: one pass over the events dated since the date (the game's day
+//! index finds them whatever their seq, since back-dated events exist) and
+//! one over the leads (overdue).
 
 use std::collections::BTreeMap;
 
@@ -193,11 +194,21 @@ pub fn forum(p: &Projection, since_us: i64, now_us: i64, limit: usize) -> Forum 
     let mut totals = ForumTotals::default();
     // (lead, won?) already listed: one row per lead and status.
     let mut reported: std::collections::HashSet<(LeadIx, bool)> = Default::default();
-    for (i, rec) in p.facts.iter().enumerate() {
+    // Only the days since `since_us` (the game's day index), in log order
+    // as before, so a week's agenda reads that week's events.
+    let since_day = crate::domain::time::day_index(since_us, p.tz);
+    let mut seqs: Vec<u64> = p
+        .game
+        .seqs_between(since_day, crate::domain::time::Day::MAX)
+        .collect();
+    seqs.sort_unstable();
+    for seq in seqs {
+        let Some(rec) = p.facts.get(seq as usize - 1) else {
+            continue;
+        };
         if rec.voided || rec.at_us < since_us {
             continue;
         }
-        let seq = i as u64 + 1;
         match &rec.fact {
             Fact::Lead { lead, .. } => {
                 if let Some(l) = lead_of(*lead) {
