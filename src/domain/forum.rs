@@ -354,7 +354,14 @@ pub fn forum(p: &Projection, since_us: i64, now_us: i64, limit: usize) -> Forum 
         })
     };
     let cut_leads = |mut v: Vec<(i64, u64, LeadIx)>| {
-        v.sort_unstable();
+        // Only the first `limit` are shown: select them, then sort those
+        // (keys are unique by seq, so the rows equal a full sort's).
+        if v.len() > limit && limit > 0 {
+            v.select_nth_unstable(limit - 1);
+            v[..limit].sort_unstable();
+        } else {
+            v.sort_unstable();
+        }
         Listed {
             total: v.len() as u64,
             rows: v
